@@ -1,0 +1,46 @@
+# istio-mesh-fn. `make demo` and `make test` work on a fresh machine: they create the
+# venv and install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test unit schema venv clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make demo    run the function on kustomization-example and show the generated config"
+	@echo "make test    set up and run the whole test suite"
+	@echo "make schema  regenerate fn/schema/*.json from the config models"
+	@echo "make image   build the container image (docker or podman)"
+	@echo "make bench   run the benchmarks and write docs/performance.md"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@$(BIN)/python -m fn.demo kustomization-example/base function-config.yaml
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests --ignore=tests/e2e
+
+test: $(STAMP) test-prereqs
+	$(BIN)/pytest -q tests
+
+schema: $(STAMP)
+	$(BIN)/python -m fn.schema_gen
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+
+# Per-area targets (image, e2e prerequisites, benchmarks) live beside this file.
+test-prereqs::
+	@true
+
+-include mk/*.mk

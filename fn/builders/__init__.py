@@ -1,0 +1,1 @@
+"""One builder per Istio kind. Builders are pure: plain values in, a manifest dict out."""

@@ -1,0 +1,100 @@
+"""Thin CLI: arguments, stdin/stdout/stderr and the exit code. Logic lives elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import __version__
+
+USAGE = """\
+istio-mesh-fn                      KRM function: ResourceList on stdin, ResourceList on stdout
+istio-mesh-fn --config FILE        plain mode: Kubernetes objects on stdin (helm --post-renderer, pipes)
+istio-mesh-fn [--config FILE] PATH...   read files instead of stdin
+istio-mesh-fn analyze [-o text|json|yaml] [--fail-on LEVEL] PATH...
+istio-mesh-fn schema               print the function config's JSON Schema
+"""
+
+
+def _read_config(path: str) -> object:
+    from . import resourcelist, yamlnodes as yn
+
+    with open(path, "rb") as fh:
+        docs = resourcelist.parse_documents(resourcelist.decode(fh.read()))
+    if len(docs) != 1:
+        raise resourcelist.InputError(f"{path}: expected one YAML document, found {len(docs)}")
+    return yn.to_py(docs[0])
+
+
+def _report(results, stream) -> None:
+    verbose = os.environ.get("ISTIO_MESH_FN_VERBOSE", "") not in ("", "0", "false")
+    for r in results:
+        if r.severity != "info" or verbose:
+            print(f"istio-mesh-fn: {r.describe()}", file=stream)
+
+
+def run_function(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="istio-mesh-fn", usage=USAGE, add_help=True)
+    parser.add_argument("--config", help="function config file (overrides the ResourceList's functionConfig)")
+    parser.add_argument("--version", action="version", version=f"istio-mesh-fn {__version__}")
+    parser.add_argument("paths", nargs="*", help="input files (default: stdin)")
+    args = parser.parse_args(argv)
+
+    from . import resourcelist
+    from .function import run
+
+    try:
+        override = _read_config(args.config) if args.config else None
+    except OSError as exc:
+        print(f"istio-mesh-fn: error: cannot read --config {args.config}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except resourcelist.InputError as exc:
+        print(f"istio-mesh-fn: error: --config {args.config}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.paths:
+            data = b"\n---\n".join(_read_path(p) for p in args.paths)
+        else:
+            data = sys.stdin.buffer.read()
+    except OSError as exc:
+        print(f"istio-mesh-fn: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
+    outcome = resourcelist.process(data, run, override)
+    if outcome.fatal:
+        print(f"istio-mesh-fn: error: {outcome.fatal}", file=sys.stderr)
+        return outcome.exit_code
+    sys.stdout.write(outcome.stdout)
+    sys.stdout.flush()
+    _report(outcome.results, sys.stderr)
+    return outcome.exit_code
+
+
+def _read_path(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["analyze"]:
+            from .analyze.cli import main as analyze_main
+
+            return analyze_main(argv[1:])
+        if argv[:1] == ["schema"]:
+            import json
+
+            from .config import json_schema
+
+            print(json.dumps(json_schema(), indent=2))
+            return 0
+        return run_function(argv)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a traceback helps no kustomize or ArgoCD user
+        print(f"istio-mesh-fn: internal error: {type(exc).__name__}: {exc}. This is a bug; "
+              "please report it with the input that caused it.", file=sys.stderr)
+        return 1

@@ -1,0 +1,476 @@
+"""The function config: pydantic models in the shape of a CRD, and their loaders.
+
+Importing this module imports pydantic (~0.3 s). The generator only does so when a
+function config is actually present; with no config it reads the committed
+``schema/defaults.json``, which ``tests/test_schema.py`` keeps equal to these models'
+defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from .durations import parse_duration
+from .results import Results
+
+API_GROUP = "istio-mesh-fn.dev"
+API_VERSION = f"{API_GROUP}/v1alpha1"
+KIND = "IstioMesh"
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS_LABEL.match(value):
+        raise ValueError(
+            "must be a DNS-1123 label: lowercase letters, digits and '-', starting and "
+            "ending with a letter or digit, at most 63 characters"
+        )
+    return value
+
+
+def _label_key(value: str) -> str:
+    prefix, _, name = value.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        raise ValueError("label key prefix must be a DNS-1123 subdomain (e.g. example.com)")
+    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+        raise ValueError(
+            "label key name must be at most 63 characters of letters, digits, '-', '_' "
+            "and '.', starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _label_value(value: str) -> str:
+    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
+        raise ValueError(
+            "label value must be empty or at most 63 characters of letters, digits, "
+            "'-', '_' and '.', starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _duration(value: str) -> str:
+    seconds = parse_duration(value)
+    if seconds is None:
+        raise ValueError("must be a duration such as 30s, 1.5s, 500ms or 1m30s")
+    if seconds < 0.001:
+        raise ValueError("must be at least 1ms")
+    return value
+
+
+def _template(allowed: tuple[str, ...]):
+    def check(value: str) -> str:
+        for name in _TEMPLATE_FIELD.findall(value):
+            if name not in allowed:
+                raise ValueError(
+                    f"unknown placeholder {{{name}}}; allowed: "
+                    + ", ".join("{" + a + "}" for a in allowed)
+                )
+        return value
+
+    return check
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+Duration = Annotated[str, AfterValidator(_duration)]
+NameTemplate = Annotated[str, AfterValidator(_template(("name", "namespace")))]
+PathTemplate = Annotated[str, AfterValidator(_template(("dir", "name", "namespace", "mode")))]
+LoadBalancer = Literal["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"]
+TlsMode = Literal["ISTIO_MUTUAL", "auto"]
+
+SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+class Retries(Model):
+    """HTTP retry policy of generated VirtualService routes."""
+
+    attempts: int = Field(3, ge=0, le=1000, description="Retries per request; 0 disables retries.")
+    per_try_timeout: Duration | None = Field("10s", description="Timeout of each attempt.")
+    retry_on: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9-]+(,[a-z0-9-]+)*$",
+        description="Envoy retry conditions, comma-separated (e.g. 5xx,connect-failure). Unset: Istio's default.",
+    )
+
+
+class Injection(Model):
+    """Which label puts a namespace's pods on the mesh."""
+
+    mode: Literal["enabled", "revision", "ambient", "disabled"] = Field(
+        "enabled",
+        description="enabled: istio-injection=enabled; revision: istio.io/rev=<revision>; "
+        "ambient: istio.io/dataplane-mode=ambient; disabled: leave namespaces alone.",
+    )
+    revision: str | None = Field(None, description="Control plane revision, with mode: revision.")
+    namespaces: list[DnsLabel] = Field(
+        default_factory=list,
+        description="Namespaces to label (Namespace items in the input) and to treat as injected. "
+        "Empty: every Namespace item except system namespaces.",
+    )
+
+    @model_validator(mode="after")
+    def _revision_matches_mode(self) -> "Injection":
+        if self.mode == "revision" and not self.revision:
+            raise ValueError("mode 'revision' needs revision set (e.g. revision: 1-24)")
+        if self.mode != "revision" and self.revision:
+            raise ValueError(
+                f"revision {self.revision!r} conflicts with mode {self.mode!r}; "
+                "a revision label only applies with mode: revision"
+            )
+        if self.revision is not None:
+            _label_value(self.revision)
+        return self
+
+
+class MTLS(Model):
+    """Peer authentication: what servers accept."""
+
+    mode: Literal["STRICT", "PERMISSIVE", "DISABLE"] = Field(
+        "STRICT", description="PeerAuthentication mTLS mode. Anything but STRICT is reported as a warning."
+    )
+    scope: Literal["mesh", "namespace", "none"] = Field(
+        "mesh",
+        description="mesh: one PeerAuthentication 'default' in the root namespace; namespace: one "
+        "per namespace of the generated services; none: generate none.",
+    )
+    root_namespace: DnsLabel = Field("istio-system", description="Istio's root namespace.")
+
+
+class LabelRequirement(Model):
+    key: LabelKey
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _values_match_operator(self) -> "LabelRequirement":
+        if self.operator in ("In", "NotIn") and not self.values:
+            raise ValueError(f"operator {self.operator} needs at least one value")
+        if self.operator in ("Exists", "DoesNotExist") and self.values:
+            raise ValueError(f"operator {self.operator} takes no values")
+        return self
+
+
+class LabelSelector(Model):
+    match_labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    match_expressions: list[LabelRequirement] = Field(default_factory=list)
+
+
+class DestinationRuleConfig(Model):
+    """How DestinationRules are generated."""
+
+    enabled: bool = Field(True, description="Generate DestinationRules.")
+    name_template: NameTemplate = Field("{name}-destination", description="metadata.name; {name} and {namespace} of the Service.")
+    labels: dict[LabelKey, str] = Field(
+        default_factory=lambda: {"app": "{name}"},
+        description="metadata.labels; values may use {name} and {namespace}.",
+    )
+    tls_mode: TlsMode = Field(
+        "ISTIO_MUTUAL",
+        description="ISTIO_MUTUAL: set trafficPolicy.tls (only where the destination namespace is "
+        "injected); auto: leave TLS to Istio's auto-mTLS.",
+    )
+    load_balancer: LoadBalancer | None = Field(None, description="trafficPolicy.loadBalancer.simple; unset: Istio's default.")
+    subset_label: LabelKey = Field("version", description="Workload label whose distinct values become subsets.")
+
+
+class VirtualServiceConfig(Model):
+    """How VirtualServices are generated."""
+
+    enabled: bool = Field(True, description="Generate VirtualServices.")
+    name_template: NameTemplate = Field("{name}", description="metadata.name; {name} and {namespace} of the Service.")
+    labels: dict[LabelKey, str] = Field(default_factory=dict, description="metadata.labels.")
+    timeout: Duration | None = Field("30s", description="HTTP route timeout; null: none.")
+    retries: Retries | None = Field(default_factory=Retries, description="HTTP retries; null: Istio's default.")
+
+
+class Hosts(Model):
+    style: Literal["short", "fqdn"] = Field(
+        "short", description="short: <service>; fqdn: <service>.<namespace>.svc.<clusterDomain>."
+    )
+    cluster_domain: Annotated[str, AfterValidator(lambda v: _subdomain(v))] = "cluster.local"
+
+
+def _subdomain(value: str) -> str:
+    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+        raise ValueError("must be a DNS-1123 subdomain such as cluster.local")
+    return value
+
+
+class Paths(Model):
+    """Where kpt writes generated objects ({dir} is the Service file's folder)."""
+
+    destination_rule: PathTemplate = "{dir}/istio-destinationrule.yaml"
+    virtual_service: PathTemplate = "{dir}/istio-virtualservice.yaml"
+    peer_authentication: PathTemplate = "istio/peer-authentication-{mode}.yaml"
+
+
+class ServiceOverride(Model):
+    """Settings for one Service; unset fields inherit the global ones."""
+
+    name: DnsLabel
+    namespace: DnsLabel | None = Field(None, description="Unset: the override applies in every namespace.")
+    timeout: Duration | None = None
+    retries: Retries | None = None
+    load_balancer: LoadBalancer | None = None
+    tls_mode: TlsMode | None = None
+    subset_label: LabelKey | None = None
+
+
+class Exclude(Model):
+    names: list[str] = Field(default_factory=list, description="Service names, or namespace/name.")
+    namespaces: list[DnsLabel] = Field(default_factory=lambda: list(SYSTEM_NAMESPACES))
+    selector: LabelSelector | None = Field(None, description="Services whose labels match are skipped.")
+
+    @model_validator(mode="after")
+    def _names_are_dns(self) -> "Exclude":
+        for entry in self.names:
+            for part in entry.split("/", 1):
+                _dns_label(part)
+        return self
+
+
+class Analyze(Model):
+    generated: bool = Field(True, description="Run the analyzers over the generated objects.")
+    schema_: bool = Field(
+        False, alias="schema", description="Also check generated objects against Istio's CRD schemas and CEL rules."
+    )
+    fail_on: Literal["Error", "Warning", "Info"] = Field(
+        "Error", description="Findings at or above this level are error results (non-zero exit)."
+    )
+
+
+class MeshSpec(Model):
+    default_namespace: DnsLabel | None = Field(None, description="Namespace of items that set none.")
+    injection: Injection = Field(default_factory=Injection)
+    mtls: MTLS = Field(default_factory=MTLS)
+    destination_rule: DestinationRuleConfig = Field(default_factory=DestinationRuleConfig)
+    virtual_service: VirtualServiceConfig = Field(default_factory=VirtualServiceConfig)
+    hosts: Hosts = Field(default_factory=Hosts)
+    paths: Paths = Field(default_factory=Paths)
+    services: list[ServiceOverride] = Field(default_factory=list)
+    exclude: Exclude = Field(default_factory=Exclude)
+    analyze: Analyze = Field(default_factory=Analyze)
+
+    @model_validator(mode="after")
+    def _checks(self) -> "MeshSpec":
+        seen = set()
+        for o in self.services:
+            key = (o.namespace, o.name)
+            if key in seen:
+                raise ValueError(f"services lists {o.name!r} twice")
+            seen.add(key)
+        return self
+
+
+class Metadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str | None = None
+
+
+class IstioMesh(Model):
+    """The typed function config (kind IstioMesh)."""
+
+    api_version: Literal["istio-mesh-fn.dev/v1alpha1"] = API_VERSION
+    kind: Literal["IstioMesh"] = KIND
+    metadata: Metadata = Field(default_factory=Metadata)
+    spec: MeshSpec = Field(default_factory=MeshSpec)
+
+
+# --------------------------------------------------------------- ConfigMap form
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _selector(value: str) -> dict[str, Any]:
+    labels = {}
+    for part in _csv(value):
+        key, sep, val = part.partition("=")
+        if not sep:
+            raise _FlatError(f"selector term {part!r} must be key=value")
+        labels[key.strip()] = val.strip()
+    return {"matchLabels": labels}
+
+
+def _intish(value: str) -> Any:
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def _nullable(value: str) -> Any:
+    return None if value.strip().lower() in ("", "none", "null") else value
+
+
+class _FlatError(ValueError):
+    pass
+
+
+# data key -> (path in spec, converter). Flat keys are what users of a ConfigMap expect.
+FLAT_KEYS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "defaultNamespace": (("defaultNamespace",), str),
+    "injection": (("injection", "mode"), str),
+    "revision": (("injection", "revision"), str),
+    "injectionNamespaces": (("injection", "namespaces"), _csv),
+    "mtlsMode": (("mtls", "mode"), str),
+    "peerAuthentication": (("mtls", "scope"), str),
+    "rootNamespace": (("mtls", "rootNamespace"), str),
+    "tlsMode": (("destinationRule", "tlsMode"), str),
+    "loadBalancer": (("destinationRule", "loadBalancer"), str),
+    "subsetLabel": (("destinationRule", "subsetLabel"), str),
+    "destinationRuleName": (("destinationRule", "nameTemplate"), str),
+    "virtualServiceName": (("virtualService", "nameTemplate"), str),
+    "timeout": (("virtualService", "timeout"), _nullable),
+    "retryAttempts": (("virtualService", "retries", "attempts"), _intish),
+    "perTryTimeout": (("virtualService", "retries", "perTryTimeout"), _nullable),
+    "retryOn": (("virtualService", "retries", "retryOn"), str),
+    "hostStyle": (("hosts", "style"), str),
+    "clusterDomain": (("hosts", "clusterDomain"), str),
+    "excludeNames": (("exclude", "names"), _csv),
+    "excludeNamespaces": (("exclude", "namespaces"), _csv),
+    "excludeSelector": (("exclude", "selector"), _selector),
+    "analyzeSchema": (("analyze", "schema"), str),
+    "failOn": (("analyze", "failOn"), str),
+}
+
+
+# ------------------------------------------------------------------- loading
+
+def _fmt(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _report(exc: ValidationError, results: Results, prefix: str, ref: dict[str, str], remap=None) -> None:
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-after")))
+        path = _where(loc)
+        mapped = remap(loc) if remap else None
+        full = mapped or (f"{prefix}.{path}" if prefix and path else (path or prefix))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+            if remap is None:
+                msg += "; see the schema in schema/function-config.schema.json"
+        value = err.get("input")
+        shown = "" if err["type"] == "missing" else f" (got {_fmt(value)})"
+        results.error(
+            f"invalid function config: {full}: {msg}{shown}",
+            resource_ref=ref,
+            field={"path": full, "currentValue": value if isinstance(value, (str, int, float, bool)) else None},
+        )
+
+
+def load_typed(obj: dict[str, Any], results: Results) -> MeshSpec | None:
+    ref = _ref(obj)
+    try:
+        return IstioMesh.model_validate(obj).spec
+    except ValidationError as exc:
+        _report(exc, results, prefix="", ref=ref)
+        return None
+
+
+def load_configmap(obj: dict[str, Any], results: Results) -> MeshSpec | None:
+    ref = _ref(obj)
+    data = obj.get("data") or {}
+    if not isinstance(data, dict):
+        results.error("invalid function config: data must be a mapping of string keys", resource_ref=ref,
+                      field={"path": "data"})
+        return None
+    spec: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], str] = {}
+    for key, raw in data.items():
+        if key not in FLAT_KEYS:
+            results.error(
+                f"invalid function config: data.{key}: unknown key; allowed: {', '.join(sorted(FLAT_KEYS))}",
+                resource_ref=ref, field={"path": f"data.{key}"},
+            )
+            continue
+        path, convert = FLAT_KEYS[key]
+        text = "" if raw is None else (str(raw).lower() if isinstance(raw, bool) else str(raw))
+        try:
+            value = convert(text)
+        except _FlatError as exc:
+            results.error(f"invalid function config: data.{key}: {exc} (got {_fmt(text)})",
+                          resource_ref=ref, field={"path": f"data.{key}", "currentValue": text})
+            continue
+        node = spec
+        for p in path[:-1]:
+            node = node.setdefault(p, {})
+        node[path[-1]] = value
+        origin[path] = key
+    if results.has_errors():
+        return None
+
+    def remap(loc: tuple[Any, ...]) -> str | None:
+        names = tuple(str(p) for p in loc)
+        for n in range(len(names), 0, -1):
+            if names[:n] in origin:
+                return "data." + origin[names[:n]]
+        # A check across fields (e.g. injection mode vs revision) names each key involved.
+        keys = [f"data.{k}" for p, k in origin.items() if p[: len(names)] == names]
+        return ", ".join(sorted(keys)) or None
+
+    try:
+        return MeshSpec.model_validate(spec)
+    except ValidationError as exc:
+        # Report against the data key the user wrote, not the nested spec path.
+        _report(exc, results, prefix="spec", ref=ref, remap=remap)
+        return None
+
+
+def _ref(obj: dict[str, Any]) -> dict[str, str]:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ref = {"apiVersion": str(obj.get("apiVersion", "")), "kind": str(obj.get("kind", ""))}
+    if meta.get("name"):
+        ref["name"] = str(meta["name"])
+    return ref
+
+
+def defaults() -> dict[str, Any]:
+    """The default spec by field name; what ``schema/defaults.json`` holds."""
+    return MeshSpec().model_dump(mode="json", by_alias=False)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = IstioMesh.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "IstioMesh function config (istio-mesh-fn)"
+    return schema

@@ -1,0 +1,148 @@
+"""KRM items: a YAML mapping node plus cached reads of the fields everybody needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yaml.nodes import MappingNode
+
+from . import yamlnodes as yn
+
+# Orchestrators write files by these; the function copies them, never invents their
+# meaning. ``internal.`` is kpt's current form, the plain one kustomize's and kpt's
+# legacy form: both are kept in step so either reader sees the same file.
+PATH = "internal.config.kubernetes.io/path"
+INDEX = "internal.config.kubernetes.io/index"
+LEGACY_PATH = "config.kubernetes.io/path"
+LEGACY_INDEX = "config.kubernetes.io/index"
+LOCAL_CONFIG = "config.kubernetes.io/local-config"
+
+
+class Item:
+    __slots__ = ("node", "_meta", "_obj")
+
+    def __init__(self, node: MappingNode):
+        self.node = node
+        self._meta: dict[str, Any] | None = None
+        self._obj: Any = None
+
+    @classmethod
+    def from_obj(cls, obj: dict[str, Any]) -> "Item":
+        return cls(yn.from_py(obj))  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ identity
+    @property
+    def api_version(self) -> str:
+        return yn.scalar_str(yn.get(self.node, "apiVersion")) or ""
+
+    @property
+    def kind(self) -> str:
+        return yn.scalar_str(yn.get(self.node, "kind")) or ""
+
+    @property
+    def group(self) -> str:
+        av = self.api_version
+        return av.split("/", 1)[0] if "/" in av else ""
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None:
+            meta = yn.to_py(yn.get(self.node, "metadata"))
+            self._meta = meta if isinstance(meta, dict) else {}
+        return self._meta
+
+    @property
+    def name(self) -> str:
+        return _as_str(self.meta.get("name"))
+
+    @property
+    def namespace(self) -> str:
+        return _as_str(self.meta.get("namespace"))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return _str_map(self.meta.get("labels"))
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return _str_map(self.meta.get("annotations"))
+
+    @property
+    def path(self) -> str:
+        ann = self.annotations
+        return ann.get(PATH) or ann.get(LEGACY_PATH) or ""
+
+    @property
+    def index(self) -> str:
+        ann = self.annotations
+        return ann.get(INDEX) or ann.get(LEGACY_INDEX) or ""
+
+    def ref(self) -> dict[str, str]:
+        """A kpt ``resourceRef``."""
+        out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            out["namespace"] = self.namespace
+        return out
+
+    def file_ref(self) -> dict[str, Any] | None:
+        if not self.path:
+            return None
+        out: dict[str, Any] = {"path": self.path}
+        if self.index:
+            try:
+                out["index"] = int(self.index)
+            except ValueError:
+                pass
+        return out
+
+    def identity(self) -> tuple[str, str, str, str]:
+        return (self.group, self.kind, self.namespace, self.name)
+
+    def describe(self) -> str:
+        ns = self.namespace
+        return f"{self.kind} {ns + '/' if ns else ''}{self.name}"
+
+    # ------------------------------------------------------------ content
+    def get(self, *keys: str) -> Any:
+        """Python value at a path under the item (converted on demand)."""
+        return yn.to_py(yn.get_path(self.node, *keys))
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        """The whole item as Python values; for analyzers, never for output."""
+        if self._obj is None:
+            obj = yn.to_py(self.node)
+            self._obj = obj if isinstance(obj, dict) else {}
+        return self._obj
+
+    # ------------------------------------------------------------ edits
+    def set_label(self, key: str, value: str) -> None:
+        labels = yn.ensure_mapping(self._metadata_node(), "labels")
+        yn.set_key(labels, key, value)
+        self._invalidate()
+
+    def set_annotation(self, key: str, value: str) -> None:
+        anns = yn.ensure_mapping(self._metadata_node(), "annotations")
+        yn.set_key(anns, key, value)
+        self._invalidate()
+
+    def _metadata_node(self) -> MappingNode:
+        return yn.ensure_mapping(self.node, "metadata")
+
+    def _invalidate(self) -> None:
+        self._meta = None
+        self._obj = None
+
+
+def _as_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): _as_str(v) for k, v in value.items()}

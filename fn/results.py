@@ -1,0 +1,77 @@
+"""KRM function results (kpt's ``results`` field), written like log lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+_RANK = {INFO: 0, WARNING: 1, ERROR: 2}
+
+
+@dataclass
+class Result:
+    message: str
+    severity: str = INFO
+    resource_ref: dict[str, str] | None = None
+    field: dict[str, Any] | None = None
+    file: dict[str, Any] | None = None
+    tags: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message, "severity": self.severity}
+        if self.resource_ref:
+            out["resourceRef"] = dict(self.resource_ref)
+        if self.field:
+            out["field"] = dict(self.field)
+        if self.file:
+            out["file"] = dict(self.file)
+        if self.tags:
+            out["tags"] = dict(self.tags)
+        return out
+
+    def describe(self) -> str:
+        """One line for stderr, where kustomize and ArgoCD users see it."""
+        where = []
+        ref = self.resource_ref
+        if ref:
+            ns = ref.get("namespace")
+            where.append(f"{ref.get('kind', '?')} {ns + '/' if ns else ''}{ref.get('name', '?')}")
+        if self.field and self.field.get("path"):
+            where.append(f"field {self.field['path']}")
+        if self.file and self.file.get("path"):
+            loc = self.file["path"]
+            if self.file.get("index") is not None:
+                loc += f"#{self.file['index']}"
+            where.append(f"file {loc}")
+        suffix = f" ({', '.join(where)})" if where else ""
+        return f"[{self.severity}] {self.message}{suffix}"
+
+
+class Results(list):
+    """A list of results with logger-style helpers."""
+
+    def add(self, severity: str, message: str, **kw: Any) -> Result:
+        r = Result(message=message, severity=severity, **kw)
+        self.append(r)
+        return r
+
+    def error(self, message: str, **kw: Any) -> Result:
+        return self.add(ERROR, message, **kw)
+
+    def warning(self, message: str, **kw: Any) -> Result:
+        return self.add(WARNING, message, **kw)
+
+    def info(self, message: str, **kw: Any) -> Result:
+        return self.add(INFO, message, **kw)
+
+    def has_errors(self) -> bool:
+        return any(r.severity == ERROR for r in self)
+
+    def at_least(self, severity: str) -> list[Result]:
+        floor = _RANK[severity]
+        return [r for r in self if _RANK.get(r.severity, 0) >= floor]
+
+
+def severity_rank(severity: str) -> int:
+    return _RANK.get(severity, 0)

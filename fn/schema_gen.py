@@ -1,0 +1,29 @@
+"""Regenerate the committed JSON files from the config models: ``python -m fn.schema_gen``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import config
+
+HERE = Path(__file__).parent / "schema"
+FILES = {
+    "function-config.schema.json": config.json_schema,
+    "defaults.json": config.defaults,
+}
+
+
+def render(name: str) -> str:
+    return json.dumps(FILES[name](), indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    for name in FILES:
+        (HERE / name).write_text(render(name), encoding="utf-8")
+        print(f"wrote fn/schema/{name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

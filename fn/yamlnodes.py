@@ -1,0 +1,249 @@
+"""YAML node-graph helpers.
+
+We never round-trip user objects through Python values: PyYAML's constructor and
+representer rewrite scalars (``on`` -> ``true``, ``0755`` -> ``493``), drop quoting and
+flow style, and kpt writes all of that back to the user's files. Items therefore stay
+``yaml.Node`` graphs from input to output, and only the parts the function reads are
+turned into Python values (``to_py``). Generated objects are built as fresh nodes
+(``from_py``), so no node is ever shared and the emitter never writes anchors.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Iterator
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:  # libyaml: an order of magnitude faster; pure Python is the fallback, not the plan
+    _Loader = yaml.CSafeLoader
+    _Dumper = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
+    _Loader = yaml.SafeLoader  # type: ignore[misc]
+    _Dumper = yaml.SafeDumper  # type: ignore[misc]
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+
+# Long scalars must not be folded at column 80: helm post-renderer output is what users
+# apply, and a reflowed string is a different string to a diff tool.
+_WIDTH = 1 << 30
+
+_BOOL_VALUES = {
+    "yes": True, "true": True, "on": True, "y": True,
+    "no": False, "false": False, "off": False, "n": False,
+}
+
+
+class YamlError(Exception):
+    """A YAML document could not be read; ``mark`` says where."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def where(self) -> str:
+        if self.line is None:
+            return ""
+        return f"line {self.line}, column {self.column}"
+
+
+def compose_all(text: str) -> list[Node]:
+    """Parse every document of ``text`` into node graphs (never into Python objects)."""
+    try:
+        return [doc for doc in yaml.compose_all(text, Loader=_Loader) if doc is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or str(exc)
+        if mark is not None:
+            raise YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
+        raise YamlError(f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}") from None
+
+
+def serialize(node: Node) -> str:
+    return yaml.serialize(node, Dumper=_Dumper, width=_WIDTH, allow_unicode=True)
+
+
+def serialize_all(nodes: list[Node]) -> str:
+    if not nodes:
+        return ""
+    return yaml.serialize_all(
+        nodes, Dumper=_Dumper, width=_WIDTH, allow_unicode=True, explicit_start=len(nodes) > 1
+    )
+
+
+# ---------------------------------------------------------------------------- reading
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value node under ``key`` of a mapping node, or None."""
+    if not isinstance(node, MappingNode):
+        return None
+    for k, v in node.value:
+        if k.value == key:
+            return v
+    return None
+
+
+def get_path(node: Node | None, *keys: str) -> Node | None:
+    for key in keys:
+        node = get(node, key)
+        if node is None:
+            return None
+    return node
+
+
+def scalar_str(node: Node | None) -> str | None:
+    """The text of a scalar node (as written), or None for anything else or null."""
+    if isinstance(node, ScalarNode) and node.tag != NULL:
+        return node.value
+    return None
+
+
+def to_py(node: Node | None) -> Any:
+    """Convert a node subtree into plain Python values, the way Kubernetes reads it.
+
+    Strings stay the text that was written; ints, floats, bools and nulls follow YAML 1.1
+    as the loader resolved them. Timestamps and other exotic tags stay strings: nothing
+    the function reads needs them, and strings can't fail.
+    """
+    if node is None:
+        return None
+    if isinstance(node, ScalarNode):
+        return _scalar_to_py(node)
+    if isinstance(node, SequenceNode):
+        return [to_py(v) for v in node.value]
+    if isinstance(node, MappingNode):
+        out: dict[Any, Any] = {}
+        for k, v in node.value:
+            key = k.value if isinstance(k, ScalarNode) else serialize(k)
+            out[key] = to_py(v)
+        return out
+    return None  # pragma: no cover
+
+
+def _scalar_to_py(node: ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if tag == STR:
+        return value
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return _BOOL_VALUES.get(value.lower(), value)
+    if tag == INT:
+        try:
+            return _parse_int(value)
+        except ValueError:
+            return value
+    if tag == FLOAT:
+        try:
+            return float(value.replace("_", ""))
+        except ValueError:
+            return value
+    return value
+
+
+def _parse_int(text: str) -> int:
+    t = text.replace("_", "")
+    sign = -1 if t.startswith("-") else 1
+    t = t.lstrip("+-")
+    if t.startswith(("0x", "0X")):
+        return sign * int(t[2:], 16)
+    if t.startswith(("0b", "0B")):
+        return sign * int(t[2:], 2)
+    if t.startswith(("0o", "0O")):
+        return sign * int(t[2:], 8)
+    if len(t) > 1 and t.startswith("0"):
+        return sign * int(t, 8)
+    if ":" in t:  # YAML 1.1 sexagesimal, e.g. 1:30
+        total = 0
+        for part in t.split(":"):
+            total = total * 60 + int(part)
+        return sign * total
+    return sign * int(t)
+
+
+def iter_mapping(node: Node | None) -> Iterator[tuple[str, Node]]:
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode):
+                yield k.value, v
+
+
+# ---------------------------------------------------------------------------- writing
+
+def from_py(value: Any) -> Node:
+    """Build a fresh node graph from plain Python values.
+
+    Every call creates new nodes, so even a dict used twice never becomes an alias.
+    Strings are emitted plain when that reads back as the same string, else quoted.
+    """
+    if isinstance(value, Node):
+        return value
+    if isinstance(value, dict):
+        return MappingNode(MAP, [(from_py(str(k)), from_py(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return SequenceNode(SEQ, [from_py(v) for v in value])
+    if isinstance(value, bool):
+        return ScalarNode(BOOL, "true" if value else "false")
+    if isinstance(value, int):
+        return ScalarNode(INT, str(value))
+    if isinstance(value, float):
+        return ScalarNode(FLOAT, repr(value))
+    if value is None:
+        return ScalarNode(NULL, "null")
+    if isinstance(value, bytes):
+        return ScalarNode("tag:yaml.org,2002:binary", base64.b64encode(value).decode())
+    # The emitter quotes a str-tagged scalar whenever its plain form would resolve to
+    # another type ("on", "0755", "30"), so passing the text through is always safe.
+    return ScalarNode(STR, str(value))
+
+
+def set_key(mapping: MappingNode, key: str, value: Any) -> None:
+    """Set ``key`` in a mapping node in place, keeping its position if present."""
+    node = from_py(value)
+    for i, (k, _) in enumerate(mapping.value):
+        if k.value == key:
+            mapping.value[i] = (k, node)
+            return
+    mapping.value.append((from_py(key), node))
+
+
+def ensure_mapping(mapping: MappingNode, key: str) -> MappingNode:
+    """The mapping under ``key``, created (block style) when missing or null."""
+    child = get(mapping, key)
+    if isinstance(child, MappingNode):
+        return child
+    new = MappingNode(MAP, [])
+    set_key(mapping, key, new)
+    return new
+
+
+def copy_node(node: Node, budget: list[int] | None = None) -> Node:
+    """Deep-copy a node graph. ``budget`` (a one-element counter) bounds total nodes."""
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise YamlError("YAML aliases expand to too many nodes (possible alias bomb)")
+    if isinstance(node, ScalarNode):
+        return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, node.style)
+    if isinstance(node, SequenceNode):
+        return SequenceNode(
+            node.tag, [copy_node(v, budget) for v in node.value],
+            node.start_mark, node.end_mark, node.flow_style,
+        )
+    if isinstance(node, MappingNode):
+        return MappingNode(
+            node.tag, [(copy_node(k, budget), copy_node(v, budget)) for k, v in node.value],
+            node.start_mark, node.end_mark, node.flow_style,
+        )
+    raise TypeError(type(node))  # pragma: no cover
