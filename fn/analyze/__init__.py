@@ -1,0 +1,1 @@
+"""Offline checks of mesh config, after ``istioctl analyze``: one analyzer per file."""
