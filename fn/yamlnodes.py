@@ -59,7 +59,11 @@ class YamlError(Exception):
 def compose_all(text: str) -> list[Node]:
     """Parse every document of ``text`` into node graphs (never into Python objects)."""
     try:
-        return [doc for doc in yaml.compose_all(text, Loader=_Loader) if doc is not None]
+        # An empty document (a trailing ``---``) is no object; kubectl skips it too.
+        return [
+            doc for doc in yaml.compose_all(text, Loader=_Loader)
+            if doc is not None and not (isinstance(doc, ScalarNode) and doc.tag == NULL and not doc.value)
+        ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or str(exc)
