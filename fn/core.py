@@ -373,9 +373,12 @@ class _Run:
                 continue
             seen.add(identity)
             path = obj.pop("_path")
-            index = str(per_path[path])
-            per_path[path] += 1
-            meta["annotations"].update({PATH: path, INDEX: index, LEGACY_PATH: path, LEGACY_INDEX: index})
+            if self.user_paths:
+                # Only an orchestrator that writes files (kpt) sent paths; in a plain
+                # stream they would just be noise applied to the cluster.
+                index = str(per_path[path])
+                per_path[path] += 1
+                meta["annotations"].update({PATH: path, INDEX: index, LEGACY_PATH: path, LEGACY_INDEX: index})
             self.counts[obj["kind"]] += 1
             out.append(Item.from_obj(obj))
         return out
