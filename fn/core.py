@@ -183,7 +183,7 @@ class _Run:
     def _blocked(self, kind: str, index: dict[tuple[str, str], Item], svc: Service, host: str, name: str) -> str | None:
         existing = self._user_rule(index, svc, host)
         if existing is not None:
-            return f"kept the {kind} {existing.describe()} written for this host"
+            return f"kept the {existing.describe()} written for this host"
         if (kind, svc.namespace, name) in self.taken:
             return f"a {kind} named {name} already exists and is not ours to replace"
         return None
