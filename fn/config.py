@@ -386,9 +386,8 @@ def _report(exc: ValidationError, results: Results, prefix: str, ref: dict[str, 
         full = mapped or (f"{prefix}.{path}" if prefix and path else (path or prefix))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-            if remap is None:
-                msg += "; see the schema in schema/function-config.schema.json"
+            allowed = _allowed_fields(loc[:-1]) if remap is None else []
+            msg = "unknown field" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
         value = err.get("input")
         shown = "" if err["type"] == "missing" else f" (got {_fmt(value)})"
         results.error(
@@ -396,6 +395,33 @@ def _report(exc: ValidationError, results: Results, prefix: str, ref: dict[str, 
             resource_ref=ref,
             field={"path": full, "currentValue": value if isinstance(value, (str, int, float, bool)) else None},
         )
+
+
+def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
+    """The camelCase fields of the model at ``loc`` in IstioMesh, for error messages."""
+    model: Any = IstioMesh
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part or n == part), None)
+        if field is None:
+            return []
+        model = _model_of(field.annotation)
+        if model is None:
+            return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _model_of(annotation: Any) -> Any:
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def load_typed(obj: dict[str, Any], results: Results) -> MeshSpec | None:
