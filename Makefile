@@ -18,14 +18,14 @@ help:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -e '.[test]'
 	@touch $@
 
 venv: $(STAMP)
 
 demo: $(STAMP)
-	@$(BIN)/python -m fn.demo kustomization-example/base function-config.yaml
+	@$(BIN)/python tools/demo.py kustomization-example/base function-config.yaml
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests --ignore=tests/e2e
