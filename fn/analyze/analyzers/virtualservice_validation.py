@@ -1,0 +1,158 @@
+"""Routes a VirtualService can never use: rules after a catch-all, matches repeated
+from an earlier rule, and URI prefixes an earlier prefix already covers.
+
+istioctl reports these from its schema analyzer (Istio's own validation of the
+VirtualService), hence the analyzer name; the CRD schema and CEL part of that analyzer
+is ``schema_validation``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import VIRTUAL_SERVICE, Analyzer, Context, register
+from ..runner import go_quote
+from ..util import as_dict, as_int, as_list, as_str
+
+EXACT, PREFIX = "exact:", "prefix:"
+
+
+@register
+class VirtualServiceRulesAnalyzer(Analyzer):
+    name = "schema.CollectionValidationAnalyzer(VirtualService)"
+    description = "Finds VirtualService rules and matches that can never be used"
+
+    def analyze(self, ctx: Context, report) -> None:
+        for vs in ctx.of(VIRTUAL_SERVICE):
+            for kind in ("http", "tcp", "tls"):
+                routes = as_list(vs.spec.get(kind))
+                if routes:
+                    _unreachable(kind, routes, vs, report)
+
+
+def _rule_name(kind: str, route: dict[str, Any], n: int) -> str:
+    name = as_str(route.get("name")) if kind == "http" else ""
+    return go_quote(name) if name else f"#{n}"
+
+
+def _match_name(kind: str, match: dict[str, Any], n: int) -> str:
+    name = as_str(match.get("name")) if kind == "http" else ""
+    return go_quote(name) if name else f"#{n}"
+
+
+def _canonical(value: Any) -> Any:
+    # Istio compares matches by their JSON, where unset and zero values are omitted.
+    if isinstance(value, dict):
+        out = {k: _canonical(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, "", 0, False, {}, [])}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _key(kind: str, match: dict[str, Any]) -> str:
+    if kind == "http":
+        match = {k: v for k, v in match.items() if k != "name"}
+    return json.dumps(_canonical(match), sort_keys=True, default=str)
+
+
+def _unreachable(kind: str, routes: list[Any], vs, report) -> None:
+    seen: dict[str, int] = {}
+    catch_all = -1
+    prefixed: list[_PrefixMatch] = []
+    for n, route in enumerate(routes):
+        if not isinstance(route, dict):
+            continue
+        matches = as_list(route.get("match"))
+        rule = _rule_name(kind, route, n)
+        if not matches:
+            if catch_all >= 0:
+                report("VirtualServiceUnreachableRule", vs, rule, "only the last rule can have no matches",
+                       field=f"spec.{kind}[{n}]")
+            catch_all = n
+            continue
+        duplicates = 0
+        for m, match in enumerate(matches):
+            match = as_dict(match)
+            if catch_all >= 0:
+                report("VirtualServiceUnreachableRule", vs, rule, "route without matches defined before",
+                       field=f"spec.{kind}[{n}]")
+                continue
+            key = _key(kind, match)
+            if key in seen:
+                dup = seen[key]
+                report("VirtualServiceIneffectiveMatch", vs, rule, _match_name(kind, match, m),
+                       _rule_name(kind, as_dict(routes[dup]), dup), field=f"spec.{kind}[{n}].match[{m}]")
+                duplicates += 1
+                continue
+            seen[key] = n
+            if kind == "http":
+                pm = _prefix_match(rule, _match_name(kind, match, m), match, f"spec.http[{n}].match[{m}]")
+                if pm is not None:
+                    prefixed.append(pm)
+        if duplicates == len(matches):
+            report("VirtualServiceUnreachableRule", vs, rule, "all matches used by prior rules",
+                   field=f"spec.{kind}[{n}]")
+
+    for i, a in enumerate(prefixed):
+        for b in prefixed[i + 1:]:
+            if b.prefix != a.prefix and _covers(a, b):
+                report("VirtualServiceIneffectiveMatch", vs, b.rule, f"{b.match} of prefix {b.prefix}",
+                       f"{a.match} of prefix {a.prefix} on {a.rule}", field=b.field)
+
+
+@dataclass
+class _PrefixMatch:
+    rule: str
+    match: str
+    field: str
+    prefix: str
+    port: int
+    method: str
+    authority: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    without_headers: dict[str, str]
+
+
+def _exact_or_prefix(value: Any) -> str:
+    v = as_dict(value)
+    if as_str(v.get("exact")):
+        return EXACT + as_str(v.get("exact"))
+    if as_str(v.get("prefix")):
+        return PREFIX + as_str(v.get("prefix"))
+    return ""
+
+
+def _prefix_match(rule: str, name: str, match: dict[str, Any], field: str) -> _PrefixMatch | None:
+    prefix = as_str(as_dict(match.get("uri")).get("prefix"))
+    if not prefix:
+        return None
+    return _PrefixMatch(
+        rule=rule, match=name, field=field, prefix=prefix,
+        port=as_int(match.get("port")) or 0,
+        # Istio takes a match without a method to be a GET.
+        method=_exact_or_prefix(match.get("method")) or EXACT + "GET",
+        authority=_exact_or_prefix(match.get("authority")),
+        headers={str(k): _exact_or_prefix(v) for k, v in as_dict(match.get("headers")).items()},
+        query={str(k): _exact_or_prefix(v) for k, v in as_dict(match.get("queryParams")).items()},
+        without_headers={str(k): _exact_or_prefix(v) for k, v in as_dict(match.get("withoutHeaders")).items()},
+    )
+
+
+def _covers(a: _PrefixMatch, b: _PrefixMatch) -> bool:
+    """Whether every request ``b`` matches is matched by the earlier ``a``."""
+    if not b.prefix.startswith(a.prefix) or a.port != b.port:
+        return False
+    for x, y in ((a.method, b.method), (a.authority, b.authority)):
+        if x != y and not x.startswith(y):
+            return False
+    for x, y in ((a.headers, b.headers), (a.query, b.query), (a.without_headers, b.without_headers)):
+        if len(x) != len(y):
+            return False
+        for k, v in x.items():
+            if k not in y or (v != y[k] and not v.startswith(y[k])):
+                return False
+    return True

@@ -1,0 +1,251 @@
+"""Run analyzers: istioctl's message catalog, its Go-style templates, and selection.
+
+The catalog (``data/messages.yaml``, istioctl's own) is read once per process. The
+schema/CEL analyzer lives in its own module and is imported only when asked for: its
+machinery is the one expensive import here.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from importlib import resources as _res
+from typing import Any, Callable, Iterable
+
+from . import model
+from .model import Analyzer, Context, Finding, Resource
+
+LEVELS = ("Info", "Warning", "Error")
+_RANK = {name: i for i, name in enumerate(LEVELS)}
+
+SCHEMA_MODULE = "schema_validation"
+_PACKAGE = "fn.analyze.analyzers"
+
+
+def level_rank(level: str) -> int:
+    return _RANK.get(level, 0)
+
+
+@dataclass(frozen=True)
+class Message:
+    name: str
+    code: str
+    level: str
+    template: str
+
+
+@functools.lru_cache(maxsize=1)
+def catalog() -> dict[str, Message]:
+    from .. import yamlnodes as yn
+
+    text = _res.files("fn.analyze").joinpath("data/messages.yaml").read_text(encoding="utf-8")
+    data = yn.to_py(yn.compose_all(text)[0])
+    return {
+        m["name"]: Message(name=m["name"], code=m["code"], level=m["level"], template=m["template"])
+        for m in data["messages"]
+    }
+
+
+# ------------------------------------------------------------------ templates
+
+_VERB = re.compile(r"%([sqvd%])")
+
+
+def go_quote(value: Any) -> str:
+    """Go's ``%q`` of a string: double-quoted with Go's escapes."""
+    out = ['"']
+    for ch in str(value):
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\x{o:02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _go_value(value: Any) -> str:
+    # %v and %s print Go values: slices as [a b c], booleans as true/false.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(_go_value(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    return str(value)
+
+
+def render(template: str, args: Iterable[Any]) -> str:
+    """Fill a Go format string (``%s %q %v %d``), as istioctl's ``fmt.Sprintf`` does."""
+    values = list(args)
+    pos = 0
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal pos
+        verb = m.group(1)
+        if verb == "%":
+            return "%"
+        if pos >= len(values):
+            return f"%!{verb}(MISSING)"
+        value = values[pos]
+        pos += 1
+        if verb == "q":
+            if isinstance(value, (list, tuple)):
+                return "[" + " ".join(go_quote(v) for v in value) + "]"
+            return go_quote(value)
+        if verb == "d" and not isinstance(value, (list, tuple)):
+            try:
+                return str(int(value))
+            except (TypeError, ValueError):
+                return f"%!d(string={value})"
+        return _go_value(value)
+
+    return _VERB.sub(sub, template)
+
+
+# ------------------------------------------------------------------ selection
+
+class UnknownAnalyzer(ValueError):
+    pass
+
+
+@functools.lru_cache(maxsize=2)
+def _import_all(schema: bool) -> None:
+    pkg = importlib.import_module(_PACKAGE)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name == SCHEMA_MODULE:
+            continue
+        importlib.import_module(f"{_PACKAGE}.{info.name}")
+    if schema and schema_available():
+        importlib.import_module(f"{_PACKAGE}.{SCHEMA_MODULE}")
+
+
+@functools.lru_cache(maxsize=1)
+def schema_available() -> bool:
+    """True when the schema/CEL analyzer and what it needs can be imported."""
+    import importlib.util
+
+    if importlib.util.find_spec(f"{_PACKAGE}.{SCHEMA_MODULE}") is None:
+        return False
+    try:
+        importlib.import_module("fn.analyze.schema")
+    except ImportError:
+        return False
+    return True
+
+
+def _is_schema(cls: type[Analyzer]) -> bool:
+    return cls.__module__ == f"{_PACKAGE}.{SCHEMA_MODULE}"
+
+
+def available(schema: bool = False) -> list[type[Analyzer]]:
+    _import_all(schema)
+    return [c for c in model.REGISTRY if schema or not _is_schema(c)]
+
+
+def names(schema: bool = True) -> list[str]:
+    """Every analyzer name, in registration order, without repeats."""
+    return list(dict.fromkeys(c.name for c in available(schema)))
+
+
+def select(wanted: Iterable[str] | None = None, schema: bool = False) -> list[type[Analyzer]]:
+    """Analyzer classes to run. Several classes may share one istioctl name (istioctl's
+    schema analyzer covers both the CRD schema and Istio's own validation); asking for
+    the name runs them all."""
+    pool = available(schema)
+    if wanted is None:
+        return pool
+    wanted = list(wanted)
+    known = {c.name for c in pool}
+    missing = [w for w in wanted if w not in known]
+    if missing:
+        raise UnknownAnalyzer(
+            f"unknown analyzer{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    chosen = set(wanted)
+    return [c for c in pool if c.name in chosen]
+
+
+# ------------------------------------------------------------------ running
+
+Report = Callable[..., None]
+
+
+def _reporter(analyzer: str, sink: list[Finding]) -> Report:
+    msgs = catalog()
+
+    def report(message_name: str, resource: Resource, *args: Any, field: str | None = None) -> None:
+        m = msgs[message_name]
+        sink.append(Finding(code=m.code, name=m.name, level=m.level, analyzer=analyzer,
+                            message=render(m.template, args), resource=resource, field=field))
+
+    return report
+
+
+def run(
+    resources: list[Resource],
+    *,
+    analyzers: Iterable[str] | None = None,
+    mesh_config: dict[str, Any] | None = None,
+    schema: bool = False,
+    dedupe: bool = True,
+) -> list[Finding]:
+    """Findings of the selected analyzers, sorted as istioctl prints them (level, code,
+    resource) and, unless ``dedupe`` is off, without repeats."""
+    classes = select(analyzers, schema)
+    ctx = Context(resources=resources, mesh_config=dict(mesh_config or {}))
+    findings: list[Finding] = []
+    for cls in classes:
+        sink: list[Finding] = []
+        report = _reporter(cls.name, sink)
+        try:
+            cls().analyze(ctx, report)
+        except Exception as exc:  # noqa: BLE001 - one broken analyzer must not hide the others
+            sink.append(_internal_error(cls.name, exc))
+        findings.extend(sink)
+    return sort_findings(findings, dedupe=dedupe)
+
+
+def _internal_error(analyzer: str, exc: Exception) -> Finding:
+    m = catalog()["InternalError"]
+    where = Resource(obj={"kind": "Analyzer", "metadata": {"name": analyzer}})
+    detail = f"analyzer {analyzer} failed: {type(exc).__name__}: {exc}"
+    return Finding(code=m.code, name=m.name, level=m.level, analyzer=analyzer,
+                   message=render(m.template, [detail]), resource=where)
+
+
+def sort_findings(findings: list[Finding], dedupe: bool = True) -> list[Finding]:
+    def key(f: Finding) -> tuple[Any, ...]:
+        r = f.resource
+        return (-level_rank(f.level), f.code, r.kind, r.namespace, r.name, f.message, f.field or "")
+
+    out = sorted(findings, key=key)
+    if not dedupe:
+        return out
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for f in out:
+        ident = f.identity()
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(f)
+    return unique
+
+
+def at_least(findings: Iterable[Finding], level: str) -> list[Finding]:
+    floor = level_rank(level)
+    return [f for f in findings if level_rank(f.level) >= floor]
