@@ -1,0 +1,47 @@
+# istio-mesh-fn as a KRM function image, for kpt (`image:`), kustomize (`container:`)
+# and anything else that runs `docker run -i IMAGE` with a ResourceList on stdin.
+#
+#   docker build -t localhost/istio-mesh-fn:dev .        # or: make image
+#
+# The image runs the way kpt and kustomize run functions: no network, any user
+# (`--user nobody`), no-new-privileges, and a read-only root filesystem.
+#
+# Offline builds: put wheels for every dependency (and setuptools, wheel) in
+# wheelhouse/ and pass --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/src/wheelhouse.
+
+ARG BASE_IMAGE=python:3.12-slim
+
+# ---- build: the package's wheel plus the wheels of its runtime dependencies ----
+FROM ${BASE_IMAGE} AS build
+ARG PIP_NO_INDEX=0
+ARG PIP_FIND_LINKS=
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+COPY . .
+RUN python3 -m venv /opt/pip \
+ && /opt/pip/bin/pip wheel --wheel-dir /wheels .
+
+# ---- runtime: the wheels installed into a venv, no pip, no build tools ----
+FROM ${BASE_IMAGE} AS runtime
+ARG BASE_IMAGE
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="istio-mesh-fn" \
+      org.opencontainers.image.description="KRM function that generates and checks Istio mesh config for kpt, kustomize and Argo CD" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
+ENV PATH=/opt/istio-mesh-fn/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+# Bytecode is compiled at install time: at run time the root filesystem may be read-only.
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    python3 -m venv /opt/istio-mesh-fn \
+ && /opt/istio-mesh-fn/bin/pip install --no-index --find-links /wheels "istio-mesh-fn==${VERSION}" \
+ && /opt/istio-mesh-fn/bin/pip uninstall --yes pip setuptools \
+ && istio-mesh-fn --version
+USER 65532:65532
+ENTRYPOINT ["istio-mesh-fn"]
