@@ -180,21 +180,24 @@ class _Run:
             self.skip(svc, "; ".join(why_not) or "DestinationRules and VirtualServices are disabled")
         return made
 
-    def _blocked(self, kind: str, index: dict[tuple[str, str], Item], svc: Service, host: str, name: str) -> str | None:
+    def _blocked(self, kind: str, index: dict[tuple[str, str], Item], svc: Service, host: str, name: str,
+                 why_not: list[str]) -> bool:
+        """True (and said why) when a person's object already covers this host or name."""
         existing = self._user_rule(index, svc, host)
         if existing is not None:
-            return f"kept the {existing.describe()} written for this host"
-        if (kind, svc.namespace, name) in self.taken:
-            return f"a {kind} named {name} already exists and is not ours to replace"
-        return None
+            reason = f"kept the {existing.describe()} written for this host"
+        elif (kind, svc.namespace, name) in self.taken:
+            reason = f"a {kind} named {name} already exists and is not ours to replace"
+        else:
+            return False
+        self.note(svc, reason)
+        why_not.append(reason)
+        return True
 
     def destination_rule(self, svc, ov, host, values, injected_ns, why_not) -> dict[str, Any] | None:
         cfg = self.s.destination_rule
         name = cfg.name_template.format(**values)
-        blocked = self._blocked("DestinationRule", self.dr_hosts, svc, host, name)
-        if blocked:
-            self.note(svc, blocked)
-            why_not.append(blocked)
+        if self._blocked("DestinationRule", self.dr_hosts, svc, host, name, why_not):
             return None
         mutual = ov.get("tls_mode", cfg.tls_mode) == "ISTIO_MUTUAL"
         if mutual and not svc.selector:
@@ -223,10 +226,7 @@ class _Run:
     def virtual_service(self, svc, ov, host, values, why_not) -> dict[str, Any] | None:
         cfg = self.s.virtual_service
         name = cfg.name_template.format(**values)
-        blocked = self._blocked("VirtualService", self.vs_hosts, svc, host, name)
-        if blocked:
-            self.note(svc, blocked)
-            why_not.append(blocked)
+        if self._blocked("VirtualService", self.vs_hosts, svc, host, name, why_not):
             return None
         http_ports, tcp_ports, skipped = [], [], []
         for p in svc.ports:
