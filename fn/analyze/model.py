@@ -142,8 +142,10 @@ class Finding:
         return self.resource.field_line(self.field)
 
     def identity(self) -> tuple[Any, ...]:
+        """What makes two findings the same to istioctl: code, resource and text (the
+        same message about two fields of one object is reported once)."""
         r = self.resource
-        return (self.code, r.file, r.index, r.kind, r.namespace, r.name, self.message, self.field)
+        return (self.code, r.file, r.index, r.kind, r.namespace, r.name, self.message)
 
     def to_dict(self) -> dict[str, Any]:
         r = self.resource

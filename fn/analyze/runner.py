@@ -22,6 +22,9 @@ LEVELS = ("Info", "Warning", "Error")
 _RANK = {name: i for i, name in enumerate(LEVELS)}
 
 SCHEMA_MODULE = "schema_validation"
+
+# istioctl leaves Kubernetes' own namespaces out of analysis altogether.
+IGNORED_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "local-path-storage"})
 _PACKAGE = "fn.analyze.analyzers"
 
 
@@ -207,7 +210,7 @@ def run(
     """Findings of the selected analyzers, sorted as istioctl prints them (level, code,
     resource) and, unless ``dedupe`` is off, without repeats."""
     classes = select(analyzers, schema)
-    ctx = Context(resources=resources, mesh_config=dict(mesh_config or {}))
+    ctx = Context(resources=[r for r in resources if not _ignored(r)], mesh_config=dict(mesh_config or {}))
     findings: list[Finding] = []
     for cls in classes:
         sink: list[Finding] = []
@@ -218,6 +221,10 @@ def run(
             sink.append(_internal_error(cls.name, exc))
         findings.extend(sink)
     return sort_findings(findings, dedupe=dedupe)
+
+
+def _ignored(r: Resource) -> bool:
+    return (r.name if r.kind == "Namespace" and not r.group else r.ns) in IGNORED_NAMESPACES
 
 
 def _internal_error(analyzer: str, exc: Exception) -> Finding:

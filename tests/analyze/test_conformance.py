@@ -20,7 +20,7 @@ CASES = json.loads((CONFORMANCE / "cases.json").read_text(encoding="utf-8"))
 def test_istioctl_case(case):
     loaded = load_paths([str(CONFORMANCE / f) for f in case["inputFiles"]])
     mesh = load_mesh_config(str(CONFORMANCE / case["meshConfigFile"])) if case["meshConfigFile"] else None
-    findings = runner.run(loaded.resources, analyzers=[case["analyzer"]], mesh_config=mesh, dedupe=False)
+    findings = runner.run(loaded.resources, analyzers=[case["analyzer"]], mesh_config=mesh)
     got = Counter((f.name, f.resource.ref()) for f in findings)
     want = Counter((e["message"], e["resource"]) for e in case["expected"])
     assert got == want, "\n".join(f"{f.level} [{f.code}] ({f.resource.ref()}) {f.message}" for f in findings)
