@@ -1,0 +1,56 @@
+"""Validation of one object against its served CRD version."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from . import catalog, meta
+from .issues import Issue
+from .structural import BLOCKING, NOT_CHECKED, Node, Walk, compiled, show, type_of
+
+_IMPLICIT = ("apiVersion", "kind", "metadata")
+
+
+def validate(obj: Any) -> list[Issue]:
+    if not isinstance(obj, dict):
+        return [Issue("", f"Invalid value: {show(type_of(obj))}: must be of type object", kind="type")]
+    api_version = obj.get("apiVersion")
+    kind = obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return []
+    entry = catalog.lookup(api_version, kind)
+    if entry is None:
+        if catalog.is_istio_group(api_version):
+            return [Issue("", f'no matches for kind "{kind}" in version "{api_version}"', kind="kind")]
+        return []
+    root = compiled(entry["schema"])
+    walk = Walk()
+    body = {k: v for k, v in obj.items() if k not in _IMPLICIT}
+    if entry.get("statusSubresource"):
+        # With the status subresource on, create and update drop status before
+        # validating it; only its unknown fields would matter, and it keeps them all.
+        body.pop("status", None)
+    pruned = walk.check(root, body, "")
+    meta.check(obj.get("metadata"), walk)
+    if _has_rules(entry["schema"]):
+        if any(i.kind in BLOCKING for i in walk.issues):
+            walk.add("", "not-checked", NOT_CHECKED)
+        else:
+            walk.rules(root, pruned, "")
+    return walk.issues
+
+
+@lru_cache(maxsize=None)
+def _has_rules(index: int) -> bool:
+    def any_rules(node: Node) -> bool:
+        if node.rules:
+            return True
+        kids = list((node.properties or {}).values())
+        if node.items is not None:
+            kids.append(node.items)
+        if isinstance(node.additional, Node):
+            kids.append(node.additional)
+        return any(any_rules(k) for k in kids)
+
+    return any_rules(compiled(index))

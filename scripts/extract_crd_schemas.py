@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Extract the validation part of Istio's CRDs into the compact JSON the schema
+validator ships (fn/analyze/schema/data/istio-crds.schemas.json).
+
+Only what validation reads is kept: per served version, the OpenAPI v3 schema without
+descriptions and examples, and whether the status subresource is on. Versions whose
+schemas are identical share one entry (v1, v1beta1 and v1alpha3 usually are).
+
+    python scripts/extract_crd_schemas.py                 # rewrite the extract
+    python scripts/extract_crd_schemas.py --check         # exit 1 if it is stale
+    python scripts/extract_crd_schemas.py --source PATH   # another CRD file
+
+The default source is ../shared/schemas/istio-crds.gen.yaml from the project root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = ROOT.parent / "shared" / "schemas" / "istio-crds.gen.yaml"
+TARGET = ROOT / "fn" / "analyze" / "schema" / "data" / "istio-crds.schemas.json"
+
+# Keys of a schema node that hold documentation only. Property *names* are never
+# dropped: a field may well be called "description".
+_DOC_KEYS = {"description", "example", "externalDocs", "title"}
+# Keys whose value is a map of name -> schema, a schema, or a list of schemas.
+_SCHEMA_MAPS = {"properties", "patternProperties", "definitions"}
+_SCHEMA_ONE = {"items", "additionalProperties", "not", "additionalItems"}
+_SCHEMA_LIST = {"allOf", "anyOf", "oneOf"}
+
+
+def strip_schema(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key in sorted(node):
+        value = node[key]
+        if key in _DOC_KEYS:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: strip_schema(sub) for name, sub in sorted(value.items())}
+        elif key in _SCHEMA_ONE and isinstance(value, dict):
+            out[key] = strip_schema(value)
+        elif key in _SCHEMA_LIST and isinstance(value, list):
+            out[key] = [strip_schema(sub) for sub in value]
+        else:
+            out[key] = value
+    return out
+
+
+def extract(source_text: str) -> dict[str, Any]:
+    schemas: list[Any] = []
+    index: dict[str, int] = {}
+    kinds: dict[str, dict[str, Any]] = {}
+    for doc in yaml.safe_load_all(source_text):
+        if not doc or doc.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = doc["spec"]
+        group, kind = spec["group"], spec["names"]["kind"]
+        for version in spec["versions"]:
+            if not version.get("served", False):
+                continue
+            schema = strip_schema(version["schema"]["openAPIV3Schema"])
+            key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+            if key not in index:
+                index[key] = len(schemas)
+                schemas.append(schema)
+            entry: dict[str, Any] = {
+                "schema": index[key],
+                "scope": spec.get("scope", "Namespaced"),
+                "statusSubresource": "status" in (version.get("subresources") or {}),
+            }
+            if version.get("deprecated"):
+                entry["deprecated"] = True
+                if version.get("deprecationWarning"):
+                    entry["deprecationWarning"] = version["deprecationWarning"]
+            kinds.setdefault(f"{group}/{version['name']}", {})[kind] = entry
+    return {
+        "source": "istio/api kubernetes/customresourcedefinitions.gen.yaml",
+        "license": "Apache-2.0",
+        "sourceSha256": hashlib.sha256(source_text.encode()).hexdigest(),
+        "kinds": {gv: dict(sorted(k.items())) for gv, k in sorted(kinds.items())},
+        "schemas": schemas,
+    }
+
+
+def render(source_text: str) -> str:
+    return json.dumps(extract(source_text), sort_keys=False, separators=(",", ":")) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    ap.add_argument("--target", type=Path, default=TARGET)
+    ap.add_argument("--check", action="store_true", help="exit 1 if the target differs from a fresh extract")
+    args = ap.parse_args(argv)
+    fresh = render(args.source.read_text(encoding="utf-8"))
+    if args.check:
+        current = args.target.read_text(encoding="utf-8") if args.target.exists() else ""
+        if current != fresh:
+            print(f"{args.target} is stale; run: python scripts/extract_crd_schemas.py", file=sys.stderr)
+            return 1
+        return 0
+    args.target.parent.mkdir(parents=True, exist_ok=True)
+    args.target.write_text(fresh, encoding="utf-8")
+    print(f"wrote {args.target} ({len(fresh)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
