@@ -16,9 +16,47 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-import cel
-
 from . import golang
+
+
+def _load_cel() -> Any:
+    """The engine's compiled extension module.
+
+    The ``cel`` package's ``__init__`` also imports its command-line REPL (typer, rich,
+    prompt_toolkit: about 0.3 s). We need only the extension, so we load it on its own
+    and register it under its usual name, where a later ``import cel`` finds and reuses
+    it. Any surprise in the package's layout falls back to the plain import.
+    """
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    loaded = sys.modules.get("cel.cel")
+    if loaded is not None:
+        return loaded
+    try:
+        spec = importlib.util.find_spec("cel")
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        for loc in locations:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                path = f"{loc}/cel{suffix}"
+                ext = importlib.util.spec_from_file_location("cel.cel", path)
+                if ext is None or ext.loader is None or not __import__("os").path.exists(path):
+                    continue
+                module = importlib.util.module_from_spec(ext)
+                sys.modules["cel.cel"] = module
+                ext.loader.exec_module(module)
+                if hasattr(module, "compile") and hasattr(module, "Context"):
+                    return module
+                del sys.modules["cel.cel"]
+    except Exception:  # pragma: no cover - depends on the installed wheel
+        sys.modules.pop("cel.cel", None)
+    import cel  # pragma: no cover
+
+    return cel  # pragma: no cover
+
+
+cel = _load_cel()
 
 # ---------------------------------------------------------------- functions
 # Errors raised inside a Python function reach us wrapped by the engine; the plain text
@@ -40,6 +78,11 @@ def _duration(s: Any) -> datetime.timedelta:
         return s
     if not isinstance(s, str):
         _fail("no such overload: duration")
+    return _parse_duration(s)
+
+
+@lru_cache(maxsize=4096)
+def _parse_duration(s: str) -> datetime.timedelta:
     try:
         ns = golang.parse_duration(s)
     except ValueError as e:
@@ -273,7 +316,10 @@ class Outcome:
 class Rule:
     """One ``x-kubernetes-validations`` entry, compiled on first use."""
 
-    __slots__ = ("rule", "message", "message_expression", "field_path", "reason", "_program", "_msg_program", "_transition")
+    __slots__ = (
+        "rule", "message", "message_expression", "field_path", "reason", "_program",
+        "_msg_program", "_transition", "_funcs",
+    )  # fmt: skip
 
     def __init__(self, spec: dict[str, Any]):
         self.rule: str = spec["rule"]
@@ -284,6 +330,7 @@ class Rule:
         self._program: Any = None
         self._msg_program: Any = None
         self._transition: bool | None = None
+        self._funcs: dict[str, Callable[..., Any]] = {}
 
     def default_message(self) -> str:
         if self.message.strip():
@@ -300,7 +347,7 @@ class Rule:
         if self._transition:
             return None
         ctx = {"self": value}
-        result, err = _execute(program, ctx)
+        result, err = _execute(program, ctx, self._funcs)
         if err is not None:
             return Outcome(False, error=err)
         if result is True:
@@ -310,15 +357,17 @@ class Rule:
         return Outcome(False, message=self._render_message(ctx))
 
     def _compile(self) -> Any:
-        self._program = compile_cached(self.rule)
-        self._transition = "oldSelf" in self._program.variables()
-        return self._program
+        program, funcs = compile_cached(self.rule)
+        self._transition = "oldSelf" in program.variables()
+        self._funcs = funcs
+        self._program = program
+        return program
 
     def _render_message(self, ctx: dict[str, Any]) -> str:
         if self.message_expression:
             if self._msg_program is None:
                 self._msg_program = compile_cached(self.message_expression)
-            text, err = _execute(self._msg_program, ctx)
+            text, err = _execute(self._msg_program[0], ctx, self._msg_program[1])
             # The API server falls back to the static message when the expression
             # fails, returns no string, or returns blank/multi-line text.
             if err is None and isinstance(text, str) and text.strip() and "\n" not in text.strip():
@@ -327,16 +376,17 @@ class Rule:
 
 
 @lru_cache(maxsize=None)
-def compile_cached(source: str) -> Any:
-    return cel.compile(rewrite(source))
+def compile_cached(source: str) -> tuple[Any, dict[str, Callable[..., Any]]]:
+    """The program, and the library functions it calls (only those go in its context:
+    a context carrying functions costs several times more to evaluate in)."""
+    program = cel.compile(rewrite(source))
+    funcs = {name: FUNCTIONS[name] for name in program.functions() if name in FUNCTIONS}
+    return program, funcs
 
 
-_CONTEXT_FUNCS = FUNCTIONS
-
-
-def _execute(program: Any, variables: dict[str, Any]) -> tuple[Any, str | None]:
+def _execute(program: Any, variables: dict[str, Any], funcs: dict[str, Callable[..., Any]]) -> tuple[Any, str | None]:
     _last_error.msg = None
-    ctx = cel.Context(variables, _CONTEXT_FUNCS)
+    ctx: Any = cel.Context(variables, funcs) if funcs else variables
     try:
         return program.execute(ctx), None
     except KeyError as e:

@@ -26,7 +26,8 @@ class Node:
         "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of", "min_length",
         "max_length", "min_items", "max_items", "unique_items", "min_properties",
         "max_properties", "list_type", "list_map_keys", "one_of", "any_of", "all_of", "not_",
-        "rules", "type_name",
+        "rules", "type_name", "subtree_rules", "has_compositions", "accepts",
+        "has_string_checks", "has_number_checks",
     )  # fmt: skip
 
     def __init__(self, s: dict[str, Any]):
@@ -36,6 +37,13 @@ class Node:
         self.format: str | None = s.get("format")
         self.nullable: bool = bool(s.get("nullable"))
         self.int_or_string: bool = bool(s.get("x-kubernetes-int-or-string"))
+        # The JSON kinds of value this node takes (None: any).
+        accepts: set[str] | None = None
+        if self.int_or_string:
+            accepts = {"integer", "string"}
+        elif self.types:
+            accepts = set(self.types) | ({"integer"} if "number" in self.types else set())
+        self.accepts: frozenset[str] | None = frozenset(accepts) if accepts is not None else None
         self.preserve_unknown: bool = bool(s.get("x-kubernetes-preserve-unknown-fields"))
         self.properties: dict[str, Node] | None = (
             {k: Node(v) for k, v in s["properties"].items()} if "properties" in s else None
@@ -68,6 +76,17 @@ class Node:
         self.all_of = [Node(x) for x in s["allOf"]] if "allOf" in s else None
         self.not_ = Node(s["not"]) if isinstance(s.get("not"), dict) else None
         self.rules = [Rule(r) for r in s.get("x-kubernetes-validations") or ()]
+        self.has_string_checks = any(
+            x is not None for x in (self.max_length, self.min_length, self.pattern, self.format)
+        )
+        self.has_number_checks = any(x is not None for x in (self.minimum, self.maximum, self.multiple_of))
+        self.has_compositions = any(x is not None for x in (self.one_of, self.all_of, self.not_)) or (
+            self.any_of is not None and not self.int_or_string
+        )
+        kids = list((self.properties or {}).values())
+        kids += [k for k in (self.items, self.additional) if isinstance(k, Node)]
+        # Whether this node or any below it carries CEL rules: the rule pass skips the rest.
+        self.subtree_rules: bool = bool(self.rules) or any(k.subtree_rules for k in kids)
 
     def child(self, key: str) -> Node | None:
         if self.properties is not None:
@@ -124,23 +143,9 @@ def show(v: Any) -> str:
         return json.dumps(str(v))
 
 
-def _type_ok(t: str, v: Any) -> bool:
-    if t == "object":
-        return isinstance(v, dict)
-    if t == "array":
-        return isinstance(v, list)
-    if t == "string":
-        return isinstance(v, str)
-    if t == "boolean":
-        return isinstance(v, bool)
-    if t == "integer":
-        # A JSON number with no fraction (3.0) decodes as an integer for the API server.
-        return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
-    if t == "number":
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-    if t == "null":
-        return v is None
-    return True
+_KINDS: dict[type, str] = {
+    dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
+}  # fmt: skip
 
 
 _DATE_TIME = re.compile(
@@ -194,26 +199,31 @@ class Walk:
     # non-nullable fields and unknown fields dropped); the same object when unchanged.
     def check(self, node: Node, v: Any, path: str, strict: bool = True) -> Any:
         if v is None:
-            if node.nullable or (not node.types and not node.int_or_string):
+            if node.nullable or node.accepts is None:
                 return v
             self.add(path, "type", f"Invalid value: \"null\": must be of type {node.type_name or 'integer or string'}")
             return v
-        if node.int_or_string:
-            if not (_type_ok("integer", v) or isinstance(v, str)):
-                self.add(path, "type", f"Invalid value: {show(type_of(v))}: must be an integer or a string")
+        kind = _KINDS.get(type(v)) or type_of(v)
+        accepts = node.accepts
+        if accepts is not None and kind not in accepts:
+            # A JSON number with no fraction (3.0) decodes as an integer for the API server.
+            if not (kind == "number" and "integer" in accepts and v.is_integer()):
+                if node.int_or_string:
+                    self.add(path, "type", f"Invalid value: {show(kind)}: must be an integer or a string")
+                else:
+                    self.add(path, "type", f"Invalid value: {show(kind)}: must be of type {','.join(node.types)}")
                 return v
-        elif node.types and not any(_type_ok(t, v) for t in node.types):
-            self.add(path, "type", f"Invalid value: {show(type_of(v))}: must be of type {','.join(node.types)}")
-            return v
 
-        if isinstance(v, dict):
+        if kind == "object":
             v = self._object(node, v, path, strict)
-        elif isinstance(v, list):
+        elif kind == "array":
             v = self._array(node, v, path, strict)
-        elif isinstance(v, str):
-            self._string(node, v, path)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            self._number(node, v, path)
+        elif kind == "string":
+            if node.has_string_checks:
+                self._string(node, v, path)
+        elif kind == "integer" or kind == "number":
+            if node.has_number_checks:
+                self._number(node, v, path)
 
         if node.enum is not None:
             keys = {_json_key(e) for e in node.enum}
@@ -221,7 +231,8 @@ class Walk:
             if _json_key(probe) not in keys:
                 supported = ", ".join(show(e) for e in node.enum)
                 self.add(path, "unsupported", f"Unsupported value: {show(v)}: supported values: {supported}")
-        self._compositions(node, v, path)
+        if node.has_compositions:
+            self._compositions(node, v, path)
         return v
 
     def _string(self, node: Node, v: str, path: str) -> None:
@@ -338,7 +349,7 @@ class Walk:
     # ------------------------------------------------------------ CEL rules
     def rules(self, node: Node, v: Any, path: str) -> None:
         """Evaluate rules at every node of the pruned value, parent before children."""
-        if v is None:
+        if v is None or not node.subtree_rules:
             return  # rules never see nulls; the parent checks presence
         for rule in node.rules:
             out = rule.evaluate(v)
@@ -359,10 +370,10 @@ class Walk:
         if isinstance(v, dict):
             for key, val in v.items():
                 sub = node.child(key)
-                if sub is not None:
+                if sub is not None and sub.subtree_rules:
                     cp = _key(path, key) if node.properties and key in node.properties else f"{path}[{key}]"
                     self.rules(sub, val, cp)
-        elif isinstance(v, list) and node.items is not None:
+        elif isinstance(v, list) and node.items is not None and node.items.subtree_rules:
             for i, item in enumerate(v):
                 self.rules(node.items, item, f"{path}[{i}]")
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from . import catalog, meta
 from .issues import Issue
-from .structural import BLOCKING, NOT_CHECKED, Node, Walk, compiled, show, type_of
+from .structural import BLOCKING, NOT_CHECKED, Walk, compiled, show, type_of
 
 _IMPLICIT = ("apiVersion", "kind", "metadata")
 
@@ -33,24 +32,9 @@ def validate(obj: Any) -> list[Issue]:
         body.pop("status", None)
     pruned = walk.check(root, body, "")
     meta.check(obj.get("metadata"), walk)
-    if _has_rules(entry["schema"]):
+    if root.subtree_rules:
         if any(i.kind in BLOCKING for i in walk.issues):
             walk.add("", "not-checked", NOT_CHECKED)
         else:
             walk.rules(root, pruned, "")
     return walk.issues
-
-
-@lru_cache(maxsize=None)
-def _has_rules(index: int) -> bool:
-    def any_rules(node: Node) -> bool:
-        if node.rules:
-            return True
-        kids = list((node.properties or {}).values())
-        if node.items is not None:
-            kids.append(node.items)
-        if isinstance(node.additional, Node):
-            kids.append(node.additional)
-        return any(any_rules(k) for k in kids)
-
-    return any_rules(compiled(index))
