@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import transform
+from .core import is_generated, transform
 from .items import Item
 from .results import Results
 from .settings import load_settings
 
+VALIDATOR_KIND = "IstioMeshValidator"
+
 
 def run(items: list[Item], function_config: Any, results: Results) -> list[Item]:
+    if isinstance(function_config, dict) and function_config.get("kind") == VALIDATOR_KIND:
+        # Validator mode (a kpt validators: step): analysis only, items untouched.
+        from .analyze.krm import validate
+
+        return validate(items, function_config, results)
     settings = load_settings(function_config, results)
     if settings is None:
         return items  # config errors are already results; pass everything through intact
     out, produced = transform(items, settings)
     results.extend(produced)
+    if settings.analyze.generated and any(is_generated(i) for i in out):
+        from .analyze.krm import check_generated
+
+        results.extend(check_generated(out, settings))
     return out

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 from . import config
+from .analyze import config as validator_config
 
 HERE = Path(__file__).parent / "schema"
 FILES = {
     "function-config.schema.json": config.json_schema,
     "defaults.json": config.defaults,
+    "validator-config.schema.json": validator_config.json_schema,
 }
 
 

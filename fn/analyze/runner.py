@@ -206,11 +206,13 @@ def run(
     mesh_config: dict[str, Any] | None = None,
     schema: bool = False,
     dedupe: bool = True,
+    cluster_domain: str = "cluster.local",
 ) -> list[Finding]:
     """Findings of the selected analyzers, sorted as istioctl prints them (level, code,
     resource) and, unless ``dedupe`` is off, without repeats."""
     classes = select(analyzers, schema)
-    ctx = Context(resources=[r for r in resources if not _ignored(r)], mesh_config=dict(mesh_config or {}))
+    ctx = Context(resources=[r for r in resources if not _ignored(r)], mesh_config=dict(mesh_config or {}),
+                  cluster_domain=cluster_domain)
     findings: list[Finding] = []
     for cls in classes:
         sink: list[Finding] = []

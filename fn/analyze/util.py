@@ -4,6 +4,7 @@ selectors, pods (and pod templates), port protocols. Indexes are built once per
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -18,7 +19,7 @@ from .model import (
     Resource,
 )
 
-CLUSTER_DOMAIN = "svc.cluster.local"
+CLUSTER_DOMAIN = "cluster.local"
 EXPORT_ALL = "*"
 EXPORT_LOCAL = "."
 MESH_GATEWAY = "mesh"
@@ -30,7 +31,6 @@ SIDECAR_INJECT = "sidecar.istio.io/inject"
 AMBIENT_REDIRECTION = "ambient.istio.io/redirection"
 EXPORT_TO_ANNOTATION = "networking.istio.io/exportTo"
 
-_FQDN = re.compile(r"^(.+)\.(.+)\.svc\.cluster\.local$")
 
 
 # ---------------------------------------------------------------- field access
@@ -68,17 +68,22 @@ def str_map(value: Any) -> dict[str, str]:
 
 # ------------------------------------------------------------------------ hosts
 
-def to_fqdn(namespace: str, host: str) -> str:
+def to_fqdn(namespace: str, host: str, domain: str = CLUSTER_DOMAIN) -> str:
     """A short host (no dot, no wildcard) as the Service FQDN in ``namespace``."""
     if not host.startswith("*") and "." not in host:
-        return f"{host}.{namespace}.{CLUSTER_DOMAIN}"
+        return f"{host}.{namespace}.svc.{domain}"
     return host
 
 
-def name_from_host(default_namespace: str, host: str) -> tuple[str, str]:
+@functools.lru_cache(maxsize=8)
+def _fqdn_pattern(domain: str) -> re.Pattern[str]:
+    return re.compile(r"^(.+)\.(.+)\.svc\." + re.escape(domain) + "$")
+
+
+def name_from_host(default_namespace: str, host: str, domain: str = CLUSTER_DOMAIN) -> tuple[str, str]:
     """(namespace, name) a host refers to; a host that is no Service FQDN keeps
     ``default_namespace`` and the whole host as its name."""
-    m = _FQDN.match(host)
+    m = _fqdn_pattern(domain).match(host)
     if m:
         return m.group(2), m.group(1)
     return default_namespace, host
@@ -126,18 +131,19 @@ class HostIndex:
     """istioctl's ServiceEntry host map: scoped FQDN -> destination, with wildcard
     ServiceEntry hosts kept aside so a lookup never scans every host."""
 
-    def __init__(self) -> None:
+    def __init__(self, domain: str = CLUSTER_DOMAIN) -> None:
+        self.domain = domain
         self.exact: dict[tuple[str, str], Destination] = {}
         self.wildcards: list[tuple[str, str, Destination]] = []  # (scope, suffix, dest)
 
     def add(self, scope: str, namespace: str, host: str, dest: Destination) -> None:
-        fqdn = to_fqdn(namespace, host)
+        fqdn = to_fqdn(namespace, host, self.domain)
         self.exact[(scope, fqdn)] = dest
         if fqdn.startswith("*"):
             self.wildcards.append((scope, fqdn[1:], dest))
 
     def lookup(self, source_ns: str, export_to: Any, host: str) -> Destination | None:
-        fqdn = to_fqdn(source_ns, host)
+        fqdn = to_fqdn(source_ns, host, self.domain)
         hit = self.exact.get((EXPORT_ALL, fqdn))
         if hit is not None:
             return hit
@@ -158,7 +164,7 @@ def host_index(ctx: Context) -> HostIndex:
 
 
 def _build_host_index(ctx: Context) -> HostIndex:
-    index = HostIndex()
+    index = HostIndex(ctx.cluster_domain)
     for r in ctx.of(SERVICE_ENTRY):
         spec = r.spec
         ports = [p for p in (as_int(as_dict(x).get("number")) for x in as_list(spec.get("ports"))) if p is not None]

@@ -16,9 +16,14 @@ class ServiceAssociationAnalyzer(Analyzer):
     description = "Checks association between services and pods"
 
     def analyze(self, ctx: Context, report) -> None:
-        services: dict[str, list[Resource]] = {}
+        # Services indexed by one pair of their selector: a Deployment is only checked
+        # against Services that could select it.
+        by_pair: dict[tuple[str, str, str], list[tuple[Resource, dict[str, str]]]] = {}
         for svc in ctx.of(SERVICE):
-            services.setdefault(svc.ns, []).append(svc)
+            sel = str_map(svc.spec.get("selector"))
+            if sel:
+                k = min(sel)
+                by_pair.setdefault((svc.ns, k, sel[k]), []).append((svc, sel))
         for dep in ctx.of(DEPLOYMENT):
             if dep.labels.get(WAYPOINT_LABEL) == WAYPOINT_VALUE:
                 continue
@@ -28,8 +33,8 @@ class ServiceAssociationAnalyzer(Analyzer):
                           as_dict(tpl.get("spec")), True)
             if not in_mesh(ctx, pod):
                 continue
-            matching = [s for s in services.get(dep.ns, ())
-                        if (sel := str_map(s.spec.get("selector"))) and selects(sel, pod.labels)]
+            candidates = [c for pair in pod.labels.items() for c in by_pair.get((dep.ns, *pair), ())]
+            matching = [svc for svc, sel in candidates if selects(sel, pod.labels)]
             if not matching:
                 continue
             self._protocols(report, dep, matching)

@@ -21,7 +21,7 @@ class ConflictingMeshGatewayHostsAnalyzer(Analyzer):
                 continue
             for scope in sorted(export_scopes(vs.spec.get("exportTo"), vs.ns)):
                 for h in hosts(vs.spec):
-                    by_host.setdefault((scope, to_fqdn(vs.ns, h)), []).append(vs)
+                    by_host.setdefault((scope, to_fqdn(vs.ns, h, ctx.cluster_domain)), []).append(vs)
 
         # Hosts exported everywhere also conflict with each namespace-scoped claim.
         # Exact names are looked up; only wildcard hosts are scanned.

@@ -15,7 +15,7 @@ class DestinationRuleAnalyzer(Analyzer):
     def analyze(self, ctx: Context, report) -> None:
         subsets: set[tuple[str, str, str]] = set()
         for dr in ctx.of(DESTINATION_RULE):
-            ns, name = name_from_host(dr.ns, as_str(dr.spec.get("host")))
+            ns, name = name_from_host(dr.ns, as_str(dr.spec.get("host")), ctx.cluster_domain)
             for s in as_list(dr.spec.get("subsets")):
                 subsets.add((ns, name, as_str(as_dict(s).get("name"))))
 
@@ -25,7 +25,7 @@ class DestinationRuleAnalyzer(Analyzer):
                 for d in dests:
                     if not d.subset:
                         continue
-                    ns, name = name_from_host(vs.ns, d.host)
+                    ns, name = name_from_host(vs.ns, d.host, ctx.cluster_domain)
                     if (ns, name, d.subset) not in subsets:
                         report("ReferencedResourceNotFound", vs, label, f"{d.host}+{d.subset}",
                                field=d.field.replace(".host", ".subset"))

@@ -1,0 +1,115 @@
+"""The validator's function config (kind ``IstioMeshValidator``): pydantic models in the
+shape of a CRD, and a loader that reports every problem at once, like ``fn/config.py``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from ..results import Results
+
+API_VERSION = "istio-mesh-fn.dev/v1alpha1"
+KIND = "IstioMeshValidator"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class ValidatorSpec(Model):
+    """What to check and when to fail."""
+
+    fail_on: Literal["Error", "Warning", "Info"] = Field(
+        "Error", description="Findings at or above this level are error results (non-zero exit)."
+    )
+    schema_: bool = Field(
+        True, alias="schema",
+        description="Also check objects against Istio's CRD schemas and CEL rules (when installed).",
+    )
+    analyzers: list[str] | None = Field(
+        None, description="istioctl analyzer names to run (e.g. virtualservice.DestinationRuleAnalyzer). Unset: all.",
+    )
+    mesh_config: dict[str, Any] | None = Field(
+        None, description="MeshConfig to analyze with (e.g. rootNamespace). Unset: the input's istio ConfigMap, "
+        "else Istio's defaults.",
+    )
+
+    @field_validator("analyzers")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        from . import runner
+
+        known = runner.names(schema=runner.schema_available())
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ValueError(f"unknown analyzer {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+        return value
+
+
+class Metadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str | None = None
+
+
+class IstioMeshValidator(Model):
+    """The validator's typed function config: run the analyzers, pass items through."""
+
+    api_version: Literal["istio-mesh-fn.dev/v1alpha1"] = API_VERSION
+    kind: Literal["IstioMeshValidator"] = KIND
+    metadata: Metadata = Field(default_factory=Metadata)
+    spec: ValidatorSpec = Field(default_factory=ValidatorSpec)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _fmt(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def load(obj: dict[str, Any], results: Results) -> ValidatorSpec | None:
+    """The spec, or None after adding one error result per problem."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ref = {"apiVersion": str(obj.get("apiVersion", "")), "kind": str(obj.get("kind", ""))}
+    if meta.get("name"):
+        ref["name"] = str(meta["name"])
+    try:
+        return IstioMeshValidator.model_validate(obj).spec
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            path = _where(loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field; see schema/validator-config.schema.json"
+            value = err.get("input")
+            shown = "" if err["type"] == "missing" else f" (got {_fmt(value)})"
+            results.error(
+                f"invalid function config: {path}: {msg}{shown}",
+                resource_ref=ref,
+                field={"path": path, "currentValue": value if isinstance(value, (str, int, float, bool)) else None},
+            )
+        return None
+
+
+def defaults() -> dict[str, Any]:
+    return ValidatorSpec().model_dump(mode="json", by_alias=True)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = IstioMeshValidator.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "IstioMeshValidator function config (istio-mesh-fn)"
+    return schema

@@ -1,0 +1,73 @@
+"""The analyzers inside a KRM pipeline: as a validator (kind IstioMeshValidator) and as
+the generator's check of its own output. Findings become kpt results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..items import Item
+from ..results import ERROR, INFO, WARNING, Result, Results
+from . import runner
+from .load import from_items, mesh_config_from
+from .model import Finding
+
+SEVERITY = {"Error": ERROR, "Warning": WARNING, "Info": INFO}
+
+
+def to_result(f: Finding, fail_on: str) -> Result:
+    """A kpt result. At or above ``fail_on`` it is an error, which fails the pipeline;
+    below, it keeps its own level. The istioctl code and level stay in the tags."""
+    severity = ERROR if runner.level_rank(f.level) >= runner.level_rank(fail_on) else SEVERITY[f.level]
+    item = f.resource.item
+    ref = item.ref() if item is not None else {
+        "apiVersion": f.resource.api_version, "kind": f.resource.kind, "name": f.resource.name,
+        **({"namespace": f.resource.namespace} if f.resource.namespace else {}),
+    }
+    return Result(
+        message=f"[{f.code}] {f.message}",
+        severity=severity,
+        resource_ref=ref,
+        field={"path": f.field} if f.field else None,
+        file=item.file_ref() if item is not None else None,
+        tags={"code": f.code, "name": f.name, "level": f.level, "analyzer": f.analyzer},
+    )
+
+
+def validate(items: list[Item], function_config: dict[str, Any], results: Results) -> list[Item]:
+    """Validator mode: every item passes through untouched; findings are added."""
+    from .config import load
+
+    spec = load(function_config, results)
+    if spec is None:
+        return items
+    resources = from_items(items)
+    mesh = spec.mesh_config if spec.mesh_config is not None else mesh_config_from(resources)
+    schema = spec.schema_ and runner.schema_available()
+    findings = runner.run(resources, analyzers=spec.analyzers, mesh_config=mesh, schema=schema)
+    for f in findings:
+        results.append(to_result(f, spec.fail_on))
+    counts = {level: sum(1 for f in findings if f.level == level) for level in runner.LEVELS}
+    results.info(
+        f"analyzed {len(resources)} objects: {counts['Error']} errors, {counts['Warning']} warnings, "
+        f"{counts['Info']} infos" + ("" if schema or not spec.schema_ else
+                                      " (schema checks skipped: fn.analyze.schema is not available)"),
+        tags={k.lower(): str(v) for k, v in counts.items()},
+    )
+    return items
+
+
+def check_generated(items: list[Item], settings: Any) -> Results:
+    """The generator's own output, analyzed with everything around it. Only findings
+    about generated objects are kept: each is a defect of the generator."""
+    from ..core import is_generated
+
+    out = Results()
+    resources = from_items(items, default_namespace=settings.default_namespace or "")
+    mesh = mesh_config_from(resources) or {"rootNamespace": settings.mtls.root_namespace}
+    schema = bool(getattr(settings.analyze, "schema_", False)) and runner.schema_available()
+    domain = getattr(settings.hosts, "cluster_domain", "cluster.local")
+    for f in runner.run(resources, mesh_config=mesh, schema=schema, cluster_domain=domain):
+        item = f.resource.item
+        if item is not None and is_generated(item):
+            out.append(to_result(f, settings.analyze.fail_on))
+    return out
