@@ -263,9 +263,10 @@ class Walk:
             key_s = key if isinstance(key, str) else str(key)
             sub = node.child(key_s)
             if sub is None:
-                if not node.allows_unknown() and strict:
+                # Only the structural pass knows which fields exist; value validations
+                # (oneOf/anyOf/allOf/not) neither report nor prune what they don't name.
+                if strict and not node.allows_unknown():
                     self.add(_key(path, key_s), "unknown", "unknown field")
-                if not node.allows_unknown():
                     out = out if out is not None else dict(v)
                     out.pop(key, None)
                 continue
