@@ -21,7 +21,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 COPY . .
 RUN python3 -m venv /opt/pip \
- && /opt/pip/bin/pip wheel --wheel-dir /wheels .
+ && /opt/pip/bin/pip wheel --wheel-dir /wheels . \
+ && sha256sum /wheels/*.whl > /wheels.sha256
 
 # ---- runtime: the wheels installed into a venv, no pip, no build tools ----
 FROM ${BASE_IMAGE} AS runtime
@@ -37,6 +38,10 @@ ENV PATH=/opt/istio-mesh-fn/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
+# The list of wheels (with hashes) goes into the image: it records what is installed, and
+# it makes the install step below rebuild whenever a wheel changes (a bind mount alone does
+# not invalidate some builders' layer cache).
+COPY --from=build /wheels.sha256 /opt/istio-mesh-fn/wheels.sha256
 # Bytecode is compiled at install time: at run time the root filesystem may be read-only.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python3 -m venv /opt/istio-mesh-fn \

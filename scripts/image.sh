@@ -63,16 +63,29 @@ base() {
     "$eng" import "$tarball" "$STANDIN_BASE" >/dev/null
 }
 
+# The runtime dependencies, as pyproject.toml lists them, plus the build backend.
+requirements() {
+    python3 - "$ROOT/pyproject.toml" <<'PY'
+import sys, tomllib
+data = tomllib.load(open(sys.argv[1], "rb"))
+print("\n".join(data["project"]["dependencies"] + data["build-system"]["requires"]))
+PY
+}
+
 wheels() {
-    local dir=$CACHE_DIR/wheelhouse-cp$STANDIN_PY
+    local reqs key dir
+    reqs=$(requirements)
+    key=$(printf '%s\n' "$reqs" | sha256sum | cut -c1-12)
+    dir=$CACHE_DIR/wheelhouse-cp$STANDIN_PY-$key
     [[ -f $dir/.complete ]] && { echo "$dir"; return; }
     mkdir -p "$dir"
-    say "downloading wheels for CPython 3.${STANDIN_PY#3} into $dir"
+    say "downloading wheels for CPython ${STANDIN_PY:0:1}.${STANDIN_PY:1} into $dir: $(echo $reqs)"
+    mapfile -t req_array <<<"$reqs"
     python3 -m pip download --quiet --disable-pip-version-check --dest "$dir" \
         --only-binary=:all: --implementation cp --python-version "${STANDIN_PY:0:1}.${STANDIN_PY:1}" \
-        --abi "cp$STANDIN_PY" --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
-        'PyYAML>=6.0.1' 'pydantic>=2.6,<3' 'setuptools>=68' wheel \
-        2> >(grep -v "is ignored: it is neither" >&2)
+        --abi "cp$STANDIN_PY" --abi abi3 --abi none --platform manylinux2014_x86_64 \
+        --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 --platform any \
+        "${req_array[@]}" 2> >(grep -v "is ignored: it is neither" >&2)
     touch "$dir/.complete"
     echo "$dir"
 }
