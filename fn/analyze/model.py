@@ -29,6 +29,10 @@ SIDECAR: GK = (NETWORKING, "Sidecar")
 AUTHORIZATION_POLICY: GK = (SECURITY, "AuthorizationPolicy")
 K8S_GATEWAY: GK = (GATEWAY_API, "Gateway")
 CRD: GK = ("apiextensions.k8s.io", "CustomResourceDefinition")
+ENVOY_FILTER: GK = (NETWORKING, "EnvoyFilter")
+REQUEST_AUTHENTICATION: GK = (SECURITY, "RequestAuthentication")
+TELEMETRY: GK = ("telemetry.istio.io", "Telemetry")
+WASM_PLUGIN: GK = ("extensions.istio.io", "WasmPlugin")
 
 # Pod templates live at spec.template for these (CronJob one level deeper).
 WORKLOAD_KINDS: set[GK] = {

@@ -293,6 +293,212 @@ spec:
 }
 
 
+GATEWAY_POD = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress, namespace: ingress}
+spec:
+  template:
+    metadata: {labels: {istio: ingressgateway}}
+    spec: {containers: [{name: istio-proxy, image: proxyv2}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ingress, namespace: ingress}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: http, port: 80, targetPort: 8080}, {name: https, port: 443, targetPort: 8443}]
+"""
+
+
+def gateway(name: str, servers: str, ns: str = "ingress") -> str:
+    return f"""
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  selector: {{istio: ingressgateway}}
+  servers:
+{servers}
+"""
+
+
+def telemetry(name: str, spec: str, ns: str = "shop") -> str:
+    return f"""
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+{spec}
+"""
+
+
+TLS_SERVER = "  - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [%s], tls: {mode: SIMPLE, credentialName: shop-cert}}"
+
+CASES.update({
+    "gateway-duplicate-certificate": (
+        "gateway.CertificateAnalyzer",
+        docs(gateway("a", TLS_SERVER % "a.example.com"), gateway("b", TLS_SERVER % "b.example.com")),
+        [("GatewayDuplicateCertificate", "Gateway ingress/a", "[ingress/a ingress/b]"),
+         ("GatewayDuplicateCertificate", "Gateway ingress/b", "[ingress/b ingress/a]")],
+    ),
+    "gateway-distinct-certificates": (
+        "gateway.CertificateAnalyzer",
+        docs(gateway("a", TLS_SERVER % "a.example.com"),
+             gateway("b", (TLS_SERVER % "b.example.com").replace("shop-cert", "other-cert"))),
+        [],
+    ),
+    "gateway-conflicting-hosts": (
+        "gateway.ConflictingGatewayAnalyzer",
+        docs(GATEWAY_POD, gateway("a", "  - {port: {number: 80, name: http, protocol: HTTP}, hosts: [shop.example.com]}"),
+             gateway("b", "  - {port: {number: 80, name: http, protocol: HTTP}, hosts: [shop.example.com]}")),
+        [("ConflictingGateways", "Gateway ingress/a", "gateways ingress/b"),
+         ("ConflictingGateways", "Gateway ingress/b", "gateways ingress/a")],
+    ),
+    "gateway-different-ports-no-conflict": (
+        "gateway.ConflictingGatewayAnalyzer",
+        docs(GATEWAY_POD, gateway("a", "  - {port: {number: 80, name: http, protocol: HTTP}, hosts: [shop.example.com]}"),
+             gateway("b", TLS_SERVER % "shop.example.com")),
+        [],
+    ),
+    "gateway-port-not-on-service": (
+        "gateway.IngressGatewayPortAnalyzer",
+        docs(GATEWAY_POD, gateway("a", "  - {port: {number: 8081, name: http, protocol: HTTP}, hosts: ['*']}")),
+        [("GatewayPortNotDefinedOnService", "Gateway ingress/a", "port 8081")],
+    ),
+    "gateway-port-on-service": (
+        "gateway.IngressGatewayPortAnalyzer",
+        docs(GATEWAY_POD, gateway("a", "  - {port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}\n"
+                                       "  - {port: {number: 8443, name: https, protocol: HTTPS}, hosts: ['*']}")),
+        [],
+    ),
+    "gateway-selects-no-pod": (
+        "gateway.IngressGatewayPortAnalyzer",
+        gateway("a", "  - {port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}"),
+        [("ReferencedResourceNotFound", "Gateway ingress/a", '"istio=ingressgateway"')],
+    ),
+    "telemetry-two-without-selector": (
+        "telemetry.DefaultSelectorAnalyzer",
+        docs(telemetry("a", "  tracing: [{randomSamplingPercentage: 10}]"),
+             telemetry("b", "  tracing: [{randomSamplingPercentage: 20}]")),
+        [("MultipleTelemetriesWithoutWorkloadSelectors", "Telemetry shop/a", "[a b]"),
+         ("MultipleTelemetriesWithoutWorkloadSelectors", "Telemetry shop/b", "[a b]")],
+    ),
+    "telemetry-one-per-namespace": (
+        "telemetry.DefaultSelectorAnalyzer",
+        docs(telemetry("a", "  tracing: [{randomSamplingPercentage: 10}]"),
+             telemetry("a", "  tracing: [{randomSamplingPercentage: 20}]", ns="other")),
+        [],
+    ),
+    "telemetry-selector-conflict": (
+        "telemetry.SelectorAnalyzer",
+        docs(DEPLOY, telemetry("a", "  selector: {matchLabels: {app: reviews}}"),
+             telemetry("b", "  selector: {matchLabels: {version: v1}}"),
+             telemetry("c", "  selector: {matchLabels: {app: ratings}}")),
+        [("ConflictingTelemetryWorkloadSelectors", "Telemetry shop/a", '"reviews-v1"'),
+         ("ConflictingTelemetryWorkloadSelectors", "Telemetry shop/b", '"reviews-v1"'),
+         ("ReferencedResourceNotFound", "Telemetry shop/c", '"app=ratings"')],
+    ),
+    "telemetry-access-log-without-provider": (
+        "telemetry.ProviderAnalyzer",
+        telemetry("a", "  accessLogging: [{filter: {expression: 'response.code >= 400'}}]"),
+        [("InvalidTelemetryProvider", "Telemetry shop/a", "The Telemetry a in namespace \"shop\"")],
+    ),
+    "telemetry-access-log-disabled": (
+        "telemetry.ProviderAnalyzer",
+        telemetry("a", "  accessLogging: [{disabled: true}]"),
+        [],
+    ),
+    "k8s-gateway-policy-selector": (
+        "k8sgateway.SelectorAnalyzer",
+        docs("""
+apiVersion: v1
+kind: Pod
+metadata: {name: gw-123, namespace: shop, labels: {gateway.networking.k8s.io/gateway-name: web}}
+spec: {containers: [{name: istio-proxy, image: proxyv2}]}
+""", """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: web}}
+"""),
+        [("IneffectiveSelector", "AuthorizationPolicy shop/p", "Kubernetes Gateway web")],
+    ),
+    "k8s-gateway-policy-target-ref": (
+        "k8sgateway.SelectorAnalyzer",
+        docs("""
+apiVersion: v1
+kind: Pod
+metadata: {name: gw-123, namespace: shop, labels: {gateway.networking.k8s.io/gateway-name: web}}
+spec: {containers: [{name: istio-proxy, image: proxyv2}]}
+""", """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  targetRef: {kind: Gateway, group: gateway.networking.k8s.io, name: web}
+"""),
+        [],
+    ),
+    "envoyfilter-relative-without-priority": (
+        "envoyfilter.EnvoyPatchAnalyzer",
+        """
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: ef, namespace: shop}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager}}}}
+    patch: {operation: INSERT_BEFORE, value: {name: my.lua}}
+  - applyTo: HTTP_ROUTE
+    patch: {operation: ADD, value: {name: r}}
+""",
+        [("EnvoyFilterUsesRelativeOperation", "EnvoyFilter shop/ef", "does not have a priority"),
+         ("EnvoyFilterUsesAddOperationIncorrectly", "EnvoyFilter shop/ef", "ADD operation will be ignored")],
+    ),
+    "envoyfilter-with-priority": (
+        "envoyfilter.EnvoyPatchAnalyzer",
+        """
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: ef, namespace: shop}
+spec:
+  priority: 10
+  configPatches:
+  - applyTo: HTTP_FILTER
+    patch: {operation: INSERT_BEFORE, value: {name: my.lua}}
+""",
+        [],
+    ),
+    "jwt-claim-route-without-authn": (
+        "virtualservice.JWTClaimRouteAnalyzer",
+        docs(GATEWAY_POD, gateway("web", "  - {port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}"),
+             vs("r", "  hosts: ['*']\n  gateways: [ingress/web]\n  http:\n"
+                     "  - match: [{headers: {'@request.auth.claims.group': {exact: admin}}}]\n"
+                     "    route: [{destination: {host: reviews}}]")),
+        [("JwtClaimBasedRoutingWithoutRequestAuthN", "VirtualService shop/r", "(key: @request.auth.claims.group)")],
+    ),
+    "jwt-claim-route-with-authn": (
+        "virtualservice.JWTClaimRouteAnalyzer",
+        docs(GATEWAY_POD, gateway("web", "  - {port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}"),
+             vs("r", "  hosts: ['*']\n  gateways: [ingress/web]\n  http:\n"
+                     "  - match: [{headers: {'@request.auth.claims.group': {exact: admin}}}]\n"
+                     "    route: [{destination: {host: reviews}}]"),
+             """
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  jwtRules: [{issuer: https://issuer.example.com}]
+"""),
+        [],
+    ),
+})
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_analyzer(case, analyze_text):
     analyzer, text, expected = CASES[case]
