@@ -48,6 +48,7 @@ class Run:
     stdout: str
     stderr: str
     seconds: float
+    note: str = ""
 
     def ok(self) -> "Run":
         assert self.returncode == 0, f"{self.cmd!r} exited {self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
