@@ -323,9 +323,9 @@ CASES = [
     Case("remove-no-value", REMOVE_NO_VALUE, [tag_override(operation="REMOVE")], tag_override(operation="REMOVE", value="x"),
          "spec.metrics[0].overrides[0].tagOverrides[request_host]",
          'Invalid value: "object": value must not be set when operation is REMOVE'),
-    Case("wasm-xor-lua", WASM_XOR_LUA, [trafficext(wasm=WASM), trafficext(lua=LUA)], trafficext(wasm=WASM, lua=LUA), "spec",
-         'Invalid value: "object": exactly one of wasm or lua must be set',
-         [(trafficext(), "spec", 'Invalid value: "object": exactly one of wasm or lua must be set')]),
+    # Both set also breaks the schema's oneOf: see test_structural.test_schema_and_rule_both_report.
+    Case("wasm-xor-lua", WASM_XOR_LUA, [trafficext(wasm=WASM), trafficext(lua=LUA)], trafficext(), "spec",
+         'Invalid value: "object": exactly one of wasm or lua must be set'),
     Case("trafficextension-url-scheme", TRAFFICEXT_URL,
          [trafficext(wasm={"url": u}) for u in ("oci://ghcr.io/x/f:1", "ghcr.io/x/f:1", "file:///opt/f.wasm", "https://x/f.wasm")],
          trafficext(wasm={"url": "ftp://x/f.wasm"}), "spec.wasm.url",

@@ -259,3 +259,13 @@ def test_issue_text_and_fields():
     assert str(i) == 'spec.http[0].timeout: Invalid value: "string": must be a valid duration greater than 1ms'
     assert Issue("spec.x", "unknown field", "unknown").text == 'unknown field "spec.x"'
     assert validate(["not", "an", "object"])[0].kind == "type"
+
+
+def test_schema_and_rule_both_report():
+    # oneOf is not a blocking error, so the CEL rules still run, as in the API server.
+    both = obj("TrafficExtension", {"wasm": {"url": "oci://ghcr.io/x/f:1"}, "lua": {"inlineCode": "x"}})
+    assert texts(validate(both)) == [
+        'spec: Invalid value: "object": must validate one and only one schema (oneOf): '
+        "at most one of wasm, lua may be set, found wasm, lua",
+        'spec: Invalid value: "object": exactly one of wasm or lua must be set',
+    ]
