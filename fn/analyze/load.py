@@ -11,10 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from .. import yamlnodes as yn
-from ..items import INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, Item
+from ..items import Item
 from .model import Resource
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -108,8 +108,6 @@ def load_bytes(data: bytes, label: str, loaded: Loaded) -> None:
 
 
 def _seq(node: Node | None) -> list[Node] | None:
-    from yaml.nodes import SequenceNode
-
     return node.value if isinstance(node, SequenceNode) else None
 
 
@@ -192,7 +190,3 @@ def mesh_config_from(resources: list[Resource]) -> dict[str, Any] | None:
                 inner = yn.to_py(docs[0]) if docs else {}
                 return inner if isinstance(inner, dict) else None
     return None
-
-
-__all__ = ["LoadError", "Loaded", "load_paths", "load_bytes", "from_items", "load_mesh_config",
-           "mesh_config_from", "PATH", "INDEX", "LEGACY_PATH", "LEGACY_INDEX"]
