@@ -269,3 +269,25 @@ def test_schema_and_rule_both_report():
         "at most one of wasm, lua may be set, found wasm, lua",
         'spec: Invalid value: "object": exactly one of wasm or lua must be set',
     ]
+
+
+def test_values_are_seen_as_the_api_server_decodes_them():
+    import yaml
+
+    # 443.0 is the integer 443 to the API server, and to the CEL rules after it.
+    se = obj("ServiceEntry", {"hosts": ["a.example"], "ports": [{"number": 443.0, "name": "tls"}]})
+    assert_clean(se)
+    zero = obj("ServiceEntry", {"hosts": ["a.example"], "ports": [{"number": 0.0, "name": "tls"}]})
+    assert texts(validate(zero)) == ['spec.ports[0].number: Invalid value: "integer": port must be between 1-65535']
+    # PyYAML turns unquoted dates into date objects; kubectl sends them as strings.
+    doc = yaml.safe_load(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\n"
+        "spec:\n  hosts: [r]\n  http:\n  - route: [{destination: {host: r}}]\n"
+        "    headers: {request: {set: {x-release: 2026-07-21, x-at: 2026-07-21T10:00:00Z}}}\n"
+        "    retries: {attempts: 3}\n")
+    assert_clean(doc)
+    # and integer map keys (portLevelMtls: {8080: ...}) as the strings JSON has.
+    pa = yaml.safe_load(
+        "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: x}\n"
+        "spec: {selector: {matchLabels: {app: a}}, portLevelMtls: {8080: {mode: DISABLE}, 0: {mode: STRICT}}}\n")
+    assert texts(validate(pa)) == ['spec.portLevelMtls: Invalid value: "object": port must be between 1-65535']

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import json
 import re
 from functools import lru_cache
@@ -153,6 +154,29 @@ _DATE_TIME = re.compile(
 )
 
 
+def _as_json(v: Any) -> tuple[Any, str]:
+    """Python values YAML loaders make that JSON has no kind for, as kubectl sends them:
+    timestamps and dates as strings, other mappings and sequences as such."""
+    if isinstance(v, datetime.datetime):
+        text = v.isoformat()
+        return (text[:-6] + "Z" if text.endswith("+00:00") else text), "string"
+    if isinstance(v, datetime.date):
+        return v.isoformat(), "string"
+    if isinstance(v, bool):
+        return v, "boolean"
+    if isinstance(v, int):
+        return int(v), "integer"
+    if isinstance(v, float):
+        return float(v), "number"
+    if isinstance(v, str):
+        return str(v), "string"
+    if isinstance(v, dict):
+        return dict(v), "object"
+    if isinstance(v, (list, tuple)):
+        return list(v), "array"
+    return v, type(v).__name__
+
+
 def _format_ok(fmt: str, v: str) -> bool:
     if fmt == "date-time":
         m = _DATE_TIME.match(v)
@@ -203,16 +227,20 @@ class Walk:
                 return v
             self.add(path, "type", f"Invalid value: \"null\": must be of type {node.type_name or 'integer or string'}")
             return v
-        kind = _KINDS.get(type(v)) or type_of(v)
+        kind = _KINDS.get(type(v))
+        if kind is None:
+            v, kind = _as_json(v)
         accepts = node.accepts
+        if kind == "number" and accepts is not None and "number" not in accepts and "integer" in accepts and v.is_integer():
+            # A JSON number with no fraction (3.0) decodes as an integer for the API server,
+            # and the CEL rules see it as one.
+            v, kind = int(v), "integer"
         if accepts is not None and kind not in accepts:
-            # A JSON number with no fraction (3.0) decodes as an integer for the API server.
-            if not (kind == "number" and "integer" in accepts and v.is_integer()):
-                if node.int_or_string:
-                    self.add(path, "type", f"Invalid value: {show(kind)}: must be an integer or a string")
-                else:
-                    self.add(path, "type", f"Invalid value: {show(kind)}: must be of type {','.join(node.types)}")
-                return v
+            if node.int_or_string:
+                self.add(path, "type", f"Invalid value: {show(kind)}: must be an integer or a string")
+            else:
+                self.add(path, "type", f"Invalid value: {show(kind)}: must be of type {','.join(node.types)}")
+            return v
 
         if kind == "object":
             v = self._object(node, v, path, strict)
