@@ -15,6 +15,7 @@ from . import discovery
 from .builders import destinationrule, namespace as nsb, peerauthentication, virtualservice
 from .builders.common import OWNER_ANNOTATION, OWNER_VALUE
 from .discovery import HTTP, TCP, TLS, UDP, UNKNOWN, Service
+from .durations import parse_duration
 from .items import INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, Item
 from .results import Results
 
@@ -76,6 +77,7 @@ class _Run:
         overrides = self._override_index()
         used_overrides: set[int] = set()
         mesh_namespaces: list[str] = []
+        self.check_retry_budget()
         for svc in services:
             reason = self.excluded(svc)
             if reason:
@@ -257,6 +259,31 @@ class _Run:
 
     def note(self, svc: Service, message: str) -> None:
         self.results.info(f"{svc.name}: {message}", resource_ref=svc.item.ref(), file=svc.item.file_ref())
+
+    def check_retry_budget(self) -> None:
+        """Warn (not fail) where retries cannot all run: the route timeout bounds the whole
+        request, retries included, so perTryTimeout x attempts > timeout means the last
+        attempts are cut off. Legal in Istio, hence a warning; checked once for the global
+        setting and once per override that sets a timeout or retries."""
+        if not self.s.virtual_service.enabled:
+            return
+        checks: list[tuple[str, dict[str, Any]]] = [("spec.virtualService", {})]
+        for i, o in enumerate(self.s.services):
+            ov = {k: v for k, v in _as_dict(o).items() if k not in ("name", "namespace")}
+            if "timeout" in ov or "retries" in ov:
+                checks.append((f"spec.services[{i}]", ov))
+        for where, ov in checks:
+            timeout = ov.get("timeout", self.s.virtual_service.timeout)
+            retries = self._retries(ov)
+            if not timeout or not retries or not retries.get("perTryTimeout"):
+                continue
+            total, limit = parse_duration(retries["perTryTimeout"]), parse_duration(timeout)
+            if total is not None and limit is not None and total * retries["attempts"] > limit:
+                self.results.warning(
+                    f"{where}: perTryTimeout {retries['perTryTimeout']} x {retries['attempts']} attempts "
+                    f"exceeds the route timeout {timeout}: the timeout cuts retries short",
+                    field={"path": where},
+                )
 
     def _retries(self, ov: dict[str, Any]) -> dict[str, Any] | None:
         base = self.s.virtual_service.retries
