@@ -215,3 +215,31 @@ def test_sidecar_image_runs_generate_as_999(sidecar_image, container_env, repo):
     baked = container_env.run([engine, "run", "--rm", "--entrypoint", "cat", sidecar_image,
                                "/home/argocd/cmp-server/config/plugin.yaml"]).ok()
     assert baked.stdout == (ROOT / "argocd" / "plugin.yaml").read_text()
+
+
+def readme_blocks(path: Path, tag: str) -> dict[str, str]:
+    """Fenced blocks preceded by `<!-- TAG: name -->`."""
+    import re
+
+    pattern = re.compile(r"<!-- " + tag + r": (\S+) -->\n```\w*\n(.*?)\n```", re.S)
+    return {m.group(1): m.group(2) for m in pattern.finditer(path.read_text())}
+
+
+def test_argocd_readme_applications_match_the_plugin():
+    blocks = readme_blocks(ROOT / "argocd" / "README.md", "argocd")
+    assert {"repo-server-patch", "application-config-file", "application-settings"} <= blocks.keys()
+    plugin_name = f'{PLUGIN["metadata"]["name"]}-{PLUGIN["spec"]["version"]}'
+    params = {p["name"] for p in PLUGIN["spec"]["parameters"]["static"]}
+    script = PLUGIN["spec"]["generate"]["args"][0]
+    for name in ("application-config-file", "application-settings"):
+        app = yaml.safe_load(blocks[name])
+        source = app["spec"]["source"]
+        assert source["plugin"]["name"] == plugin_name
+        assert (ROOT / source["path"]).is_dir(), source["path"]
+        for p in source["plugin"].get("parameters", []):
+            assert p["name"] in params
+        for e in source["plugin"].get("env", []):
+            assert e["name"] in script, f"{e['name']} is no setting the plugin reads"
+    patch = yaml.safe_load(blocks["repo-server-patch"])
+    sidecar = patch["spec"]["template"]["spec"]["containers"][0]
+    assert sidecar["securityContext"]["runAsUser"] == 999
