@@ -210,3 +210,25 @@ def test_rule_scope_is_the_declaring_node():
         'spec.b: Invalid value: "array": list long',
         'spec.b[1]: Invalid value: "string": item long',
     ]
+
+
+def test_failing_library_functions_print_nothing(capfd):
+    # The engine prints a line of its own when a Python function raises; ours never do.
+    from fn.analyze.schema import validate
+
+    from .helpers import obj
+
+    bad = obj("VirtualService", {"hosts": ["r"], "http": [{"timeout": "2d", "route": [{"destination": {"host": "r"}}]}]})
+    jwks = obj("RequestAuthentication", {"jwtRules": [{"issuer": "i", "jwksUri": "not a url"}]})
+    assert len(validate(bad)) == 1 and len(validate(jwks)) == 1
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+
+
+def test_an_error_absorbed_by_a_rule_that_holds_is_no_error():
+    # CEL's || absorbs an error when the other side is true.
+    program, funcs = celrules.compile_cached("duration(self) > duration('1s') || true")
+    assert celrules._execute(program, {"self": "bad"}, funcs) == (True, None)
+    program, funcs = celrules.compile_cached("duration(self) > duration('1s') && true")
+    result, err = celrules._execute(program, {"self": "bad"}, funcs)
+    assert result is None and err.startswith("string to duration conversion failed")

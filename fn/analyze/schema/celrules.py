@@ -59,8 +59,10 @@ def _load_cel() -> Any:
 cel = _load_cel()
 
 # ---------------------------------------------------------------- functions
-# Errors raised inside a Python function reach us wrapped by the engine; the plain text
-# the API server would show is kept here per thread.
+# A Python function that raises makes the engine print a traceback line of its own, so
+# our functions never let an exception out: they record the error (the first one wins)
+# and return null, which fails the next operation or the rule; ``_execute`` then reports
+# the recorded error, as the API server reports an evaluation error.
 _last_error = threading.local()
 
 
@@ -69,8 +71,23 @@ class _RuleError(ValueError):
 
 
 def _fail(msg: str) -> None:
-    _last_error.msg = msg
     raise _RuleError(msg)
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except _RuleError as e:
+            msg = str(e)
+        except Exception as e:  # noqa: BLE001 - a bug in a helper must not kill the run
+            msg = f"{type(e).__name__}: {e}"
+        if getattr(_last_error, "msg", None) is None:
+            _last_error.msg = msg
+        return None
+
+    call.__name__ = getattr(fn, "__name__", "call")
+    return call
 
 
 def _duration(s: Any) -> datetime.timedelta:
@@ -266,7 +283,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
 # rule source is rewritten to call it (outside string literals).
 _RENAMED = {"duration": "k8s_duration"}
 
-FUNCTIONS: dict[str, Callable[..., Any]] = {
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "k8s_duration": _duration,
     "url": _url,
     "isURL": _is_url,
@@ -291,6 +308,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "find": _find,
     "findAll": _find_all,
 }
+FUNCTIONS: dict[str, Callable[..., Any]] = {name: _guard(fn) for name, fn in _FUNCTIONS.items()}
 
 _TOKEN = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][A-Za-z0-9_]*)""")
 
@@ -388,7 +406,7 @@ def _execute(program: Any, variables: dict[str, Any], funcs: dict[str, Callable[
     _last_error.msg = None
     ctx: Any = cel.Context(variables, funcs) if funcs else variables
     try:
-        return program.execute(ctx), None
+        result = program.execute(ctx)
     except KeyError as e:
         return None, f"no such key: {e.args[0] if e.args else ''}"
     except ZeroDivisionError:
@@ -401,3 +419,7 @@ def _execute(program: Any, variables: dict[str, Any], funcs: dict[str, Callable[
         if isinstance(e, TypeError) and text.startswith("No such overload"):
             return None, "no such overload"
         return None, text
+    own = getattr(_last_error, "msg", None)
+    if own and result is not True:
+        return None, own  # the error flowed on as null; a rule that still holds absorbed it
+    return result, None
