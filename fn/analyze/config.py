@@ -43,8 +43,12 @@ class ValidatorSpec(Model):
             return value
         from . import runner
 
-        known = runner.names(schema=runner.schema_available())
+        known = runner.names(schema=False)
         unknown = [v for v in value if v not in known]
+        if unknown and runner.schema_available():
+            # Only a name the plain analyzers lack is worth loading the schema machinery for.
+            known = runner.names(schema=True)
+            unknown = [v for v in value if v not in known]
         if unknown:
             raise ValueError(f"unknown analyzer {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
         return value
