@@ -291,3 +291,15 @@ def test_values_are_seen_as_the_api_server_decodes_them():
         "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: x}\n"
         "spec: {selector: {matchLabels: {app: a}}, portLevelMtls: {8080: {mode: DISABLE}, 0: {mode: STRICT}}}\n")
     assert texts(validate(pa)) == ['spec.portLevelMtls: Invalid value: "object": port must be between 1-65535']
+
+
+def test_min_items_min_properties_and_max_properties():
+    no_hosts = obj("ServiceEntry", {"hosts": [], "ports": [{"number": 443, "name": "tls"}]})
+    assert texts(validate(no_hosts)) == ["spec.hosts: Invalid value: 0: should have at least 1 items"]
+    no_names = obj("Gateway", {"servers": [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                                            "hosts": ["*"], "tls": {"mode": "SIMPLE", "credentialNames": []}}]})
+    assert texts(validate(no_names)) == ["spec.servers[0].tls.credentialNames: Invalid value: 0: should have at least 1 items"]
+    empty = obj("PeerAuthentication", {"selector": {"matchLabels": {"app": "a"}}, "portLevelMtls": {}})
+    assert texts(validate(empty)) == ["spec.portLevelMtls: Invalid value: 0: should have at least 1 properties"]
+    many = obj("WorkloadEntry", {"address": "10.0.0.1", "ports": {f"p{i}": 1000 + i for i in range(129)}})
+    assert texts(validate(many)) == ["spec.ports: Too many: 129: must have at most 128 items", NOT_CHECKED]

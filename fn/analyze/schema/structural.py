@@ -317,7 +317,7 @@ class Walk:
         if node.max_properties is not None and n > node.max_properties:
             self.add(path, "too-many", f"Too many: {n}: must have at most {node.max_properties} items")
         if node.min_properties is not None and n < node.min_properties:
-            self.add(path, "invalid", f"Invalid value: {n}: must have at least {node.min_properties} items")
+            self.add(path, "invalid", f"Invalid value: {n}: should have at least {node.min_properties} properties")
         return v
 
     def _array(self, node: Node, v: list[Any], path: str, strict: bool) -> list[Any]:
@@ -333,7 +333,7 @@ class Walk:
         if node.max_items is not None and n > node.max_items:
             self.add(path, "too-many", f"Too many: {n}: must have at most {node.max_items} items")
         if node.min_items is not None and n < node.min_items:
-            self.add(path, "invalid", f"Invalid value: {n}: must have at least {node.min_items} items")
+            self.add(path, "invalid", f"Invalid value: {n}: should have at least {node.min_items} items")
         if node.unique_items or node.list_type == "set":
             seen: set[str] = set()
             for i, item in enumerate(v):
