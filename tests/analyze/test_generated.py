@@ -58,3 +58,23 @@ def test_generated_config_has_no_errors_or_warnings(name):
     found = [r for r in analysis_results(results) if r.tags["level"] in ("Error", "Warning")]
     assert found == [], "\n".join(r.describe() for r in found)
     assert not results.has_errors(), "\n".join(r.describe() for r in results if r.severity == "error")
+
+
+CONFIGS = {
+    "default-namespace": {"defaultNamespace": "shop"},
+    "fqdn-hosts-custom-domain": {"defaultNamespace": "shop", "hosts": {"style": "fqdn", "clusterDomain": "corp.local"}},
+    "namespace-peer-authentication": {"defaultNamespace": "shop", "mtls": {"scope": "namespace"}},
+    "auto-mtls-with-schema": {"destinationRule": {"tlsMode": "auto"}, "analyze": {"schema": True}},
+}
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+@pytest.mark.parametrize("name", sorted(PACKAGES))
+def test_generated_config_is_clean_under_other_settings(name, config):
+    base, files = PACKAGES[name]
+    results = Results()
+    fc = {"apiVersion": "istio-mesh-fn.dev/v1alpha1", "kind": "IstioMesh", "metadata": {"name": "t"},
+          "spec": CONFIGS[config]}
+    run(package_items(files, base), fc, results)
+    found = [r for r in analysis_results(results) if r.tags["level"] in ("Error", "Warning")]
+    assert found == [], "\n".join(r.describe() for r in found)
