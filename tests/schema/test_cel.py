@@ -232,3 +232,22 @@ def test_an_error_absorbed_by_a_rule_that_holds_is_no_error():
     program, funcs = celrules.compile_cached("duration(self) > duration('1s') && true")
     result, err = celrules._execute(program, {"self": "bad"}, funcs)
     assert result is None and err.startswith("string to duration conversion failed")
+
+
+@pytest.mark.parametrize(
+    "source, rewritten",
+    [
+        ("duration(self) >= duration('1ms')", "k8s_duration(self) >= k8s_duration('1ms')"),
+        ('self.duration > duration ("1s")', 'self.duration > k8s_duration ("1s")'),
+        ("\"duration(x)\" == 'duration('", "\"duration(x)\" == 'duration('"),
+        ("'''duration(''' + duration('1s')", "'''duration(''' + k8s_duration('1s')"),
+        ("myduration(x) + duration_x(1)", "myduration(x) + duration_x(1)"),
+    ],
+)
+def test_only_calls_of_duration_are_rewritten(source, rewritten):
+    assert celrules.rewrite(source) == rewritten
+
+
+def test_a_field_called_duration_is_read_as_a_field():
+    program, funcs = celrules.compile_cached("duration(self.duration) >= duration('1ms')")
+    assert celrules._execute(program, {"self": {"duration": "5ms"}}, funcs) == (True, None)

@@ -310,11 +310,15 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 FUNCTIONS: dict[str, Callable[..., Any]] = {name: _guard(fn) for name, fn in _FUNCTIONS.items()}
 
-_TOKEN = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_][A-Za-z0-9_]*)""")
+_TOKEN = re.compile(
+    r"""('''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+    r"|(?<![.\w])(?:" + "|".join(_RENAMED) + r")(?=\s*\())"
+)
 
 
 def rewrite(source: str) -> str:
-    """Point calls of renamed functions at ours, leaving string literals alone."""
+    """Point calls of renamed functions at ours; string literals and field selections
+    (``self.duration``) stay as written."""
 
     def sub(m: re.Match[str]) -> str:
         tok = m.group(0)
