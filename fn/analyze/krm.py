@@ -47,13 +47,15 @@ def validate(items: list[Item], function_config: dict[str, Any], results: Result
     for f in findings:
         results.append(to_result(f, spec.fail_on))
     counts = {level: sum(1 for f in findings if f.level == level) for level in runner.LEVELS}
-    results.info(
-        f"analyzed {len(resources)} objects: {counts['Error']} errors, {counts['Warning']} warnings, "
-        f"{counts['Info']} infos" + ("" if schema or not spec.schema_ else
-                                      " (schema checks skipped: fn.analyze.schema is not available)"),
-        tags={k.lower(): str(v) for k, v in counts.items()},
-    )
+    summary = ", ".join(_count(counts[level], level.lower()) for level in ("Error", "Warning", "Info"))
+    skipped = "" if schema or not spec.schema_ else "; schema checks skipped: the schema analyzer is not installed"
+    results.info(f"analyzed {_count(len(resources), 'object')}: {summary}{skipped}",
+                 tags={k.lower(): str(v) for k, v in counts.items()})
     return items
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def check_generated(items: list[Item], settings: Any) -> Results:
