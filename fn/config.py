@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -64,10 +65,21 @@ def _label_value(value: str) -> str:
     return value
 
 
+_DURATION_HINT = "must be a duration such as 30s, 1.5s, 500ms or 1m30s"
+
+
+def _duration_text(value: Any) -> Any:
+    # Without this a bare 30 gets pydantic's "Input should be a valid string", which
+    # says neither that a unit is missing nor what would be accepted.
+    if not isinstance(value, str):
+        raise ValueError(f"{_DURATION_HINT}: a quoted string with a unit")
+    return value
+
+
 def _duration(value: str) -> str:
     seconds = parse_duration(value)
     if seconds is None:
-        raise ValueError("must be a duration such as 30s, 1.5s, 500ms or 1m30s")
+        raise ValueError(_DURATION_HINT)
     if seconds < 0.001:
         raise ValueError("must be at least 1ms")
     return value
@@ -89,7 +101,7 @@ def _template(allowed: tuple[str, ...]):
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 LabelKey = Annotated[str, AfterValidator(_label_key)]
 LabelValue = Annotated[str, AfterValidator(_label_value)]
-Duration = Annotated[str, AfterValidator(_duration)]
+Duration = Annotated[str, BeforeValidator(_duration_text), AfterValidator(_duration)]
 NameTemplate = Annotated[str, AfterValidator(_template(("name", "namespace")))]
 PathTemplate = Annotated[str, AfterValidator(_template(("dir", "name", "namespace", "mode")))]
 LoadBalancer = Literal["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"]
@@ -380,7 +392,7 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 def _report(exc: ValidationError, results: Results, prefix: str, ref: dict[str, str], remap=None) -> None:
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-after")))
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-after", "function-before"))))
         path = _where(loc)
         mapped = remap(loc) if remap else None
         full = mapped or (f"{prefix}.{path}" if prefix and path else (path or prefix))
@@ -450,6 +462,10 @@ def load_configmap(obj: dict[str, Any], results: Results) -> MeshSpec | None:
             )
             continue
         path, convert = FLAT_KEYS[key]
+        if isinstance(raw, (dict, list)):
+            results.error(f"invalid function config: data.{key}: ConfigMap data values are strings "
+                          f"(got {_fmt(raw)})", resource_ref=ref, field={"path": f"data.{key}"})
+            continue
         text = "" if raw is None else (str(raw).lower() if isinstance(raw, bool) else str(raw))
         try:
             value = convert(text)

@@ -7,6 +7,7 @@ exits: the CLI decides that from the returned ``Outcome``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -23,6 +24,25 @@ RL_KIND = "ResourceList"
 # reuse little; refuse anything that expands far past its written size.
 MAX_EXPANDED_NODES = 2_000_000
 MAX_EXPANSION_RATIO = 10
+
+# Node graphs cost ~40 bytes of memory per byte of YAML, and processing about as much
+# again, so input size is what bounds memory. 32 MiB (~3 GB at peak) is far above any
+# package or rendered chart we know of; ISTIO_MESH_FN_MAX_INPUT_MB moves the limit.
+MAX_INPUT_ENV = "ISTIO_MESH_FN_MAX_INPUT_MB"
+DEFAULT_MAX_INPUT_MB = 32
+
+
+def max_input_bytes() -> int:
+    try:
+        mb = float(os.environ.get(MAX_INPUT_ENV, "") or DEFAULT_MAX_INPUT_MB)
+    except ValueError:
+        mb = DEFAULT_MAX_INPUT_MB
+    return int(mb * 1024 * 1024) if mb > 0 else int(DEFAULT_MAX_INPUT_MB * 1024 * 1024)
+
+
+def too_large(size: int) -> str:
+    return (f"input is {size / 1048576:.1f} MiB, over the {max_input_bytes() / 1048576:g} MiB limit "
+            f"(set {MAX_INPUT_ENV} to raise it)")
 
 
 class InputError(Exception):
@@ -43,6 +63,8 @@ Transform = Callable[[list[Item], Any, Results], list[Item]]
 # ----------------------------------------------------------------------- decoding
 
 def decode(data: bytes) -> str:
+    if len(data) > max_input_bytes():
+        raise InputError(too_large(len(data)))
     if not data.strip():
         raise InputError("no input: expected a ResourceList (or Kubernetes objects) on stdin")
     if b"\x00" in data[:8192]:
@@ -57,7 +79,10 @@ def decode(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_documents(text: str) -> list[Node]:
+def parse_documents(text: str, check_duplicates: bool = True) -> list[Node]:
+    """Node graphs of every document, aliases expanded. With ``check_duplicates`` a
+    duplicate key anywhere is an InputError; KRM mode checks per item instead, so that
+    one bad item is an error result, not a lost ResourceList."""
     try:
         docs = yn.compose_all(text)
     except yn.YamlError as exc:
@@ -70,8 +95,12 @@ def parse_documents(text: str) -> list[Node]:
     if text.lstrip().startswith(("{", "[")):
         for d in docs:
             _to_block_style(d)
-    for d in docs:
-        _check_duplicate_keys(d)
+    if check_duplicates:
+        for i, d in enumerate(docs):
+            dup = duplicate_key(d)
+            if dup is not None:
+                where = f"document {i + 1}: " if len(docs) > 1 else ""
+                raise InputError(f"{where}{describe_duplicate(dup)}")
     return docs
 
 
@@ -80,8 +109,9 @@ def _mark(node: Node) -> str:
     return f"line {m.line + 1}, column {m.column + 1}" if m is not None else "unknown position"
 
 
-def _check_duplicate_keys(root: Node) -> None:
-    # Kubernetes' YAML reader refuses duplicate keys; PyYAML silently keeps the last.
+def duplicate_key(root: Node, deep: bool = True) -> ScalarNode | None:
+    """The first repeated mapping key under ``root`` (only ``root``'s own keys unless
+    ``deep``). Kubernetes' YAML reader refuses duplicate keys; PyYAML keeps the last."""
     stack = [root]
     while stack:
         node = stack.pop()
@@ -90,35 +120,59 @@ def _check_duplicate_keys(root: Node) -> None:
             for k, v in node.value:
                 if isinstance(k, ScalarNode):
                     if k.value in seen:
-                        raise InputError(f"duplicate key {k.value!r} at {_mark(k)}")
+                        return k
                     seen.add(k.value)
-                if not isinstance(v, ScalarNode):
+                if deep and not isinstance(v, ScalarNode):
                     stack.append(v)
-        elif isinstance(node, SequenceNode):
+        elif deep and isinstance(node, SequenceNode):
             stack.extend(v for v in node.value if not isinstance(v, ScalarNode))
+    return None
+
+
+def describe_duplicate(key: ScalarNode) -> str:
+    return f"duplicate key {key.value!r} at {_mark(key)} (Kubernetes refuses duplicate keys)"
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return node.value
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
 def _expand_aliases(root: Node) -> Node:
-    """Give every alias its own copy: kpt cannot read aliases in a function's output."""
-    sizes: dict[int, int] = {}
-    shared = False
+    """Give every alias its own copy: kpt cannot read aliases in a function's output.
 
-    def size(node: Node) -> int:
-        nonlocal shared
+    Sizes are counted first, without copying, so an alias bomb is refused in time and
+    memory proportional to what was written. Iterative: no recursion limit to hit."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose subtree is being counted: meeting one is a cycle
+    shared = False
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
         key = id(node)
+        if done:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
+            continue
         if key in sizes:
             shared = True
-            return sizes[key]
-        if isinstance(node, ScalarNode):
-            n = 1
-        elif isinstance(node, SequenceNode):
-            n = 1 + sum(size(v) for v in node.value)
-        else:
-            n = 1 + sum(size(k) + size(v) for k, v in node.value)
-        sizes[key] = n
-        return n
-
-    total = size(root)
+            continue
+        if key in open_:
+            raise InputError(
+                f"the YAML node anchored at {_mark(node)} contains an alias to itself: "
+                "recursive structures cannot be written as Kubernetes objects"
+            )
+        children = _children(node)
+        if not children:
+            sizes[key] = 1
+            continue
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(children))
+    total = sizes[id(root)]
     if not shared:
         return root
     if total > MAX_EXPANDED_NODES or total > MAX_EXPANSION_RATIO * len(sizes) + 10_000:
@@ -156,11 +210,16 @@ def check_item(node: Node, where: str) -> Item:
     item = Item(node)
     for key in ("apiVersion", "kind"):
         value = yn.get(node, key)
+        if value is not None and not isinstance(value, ScalarNode):
+            raise InputError(f"{where}: {key} must be a string, at {_mark(value)}")
         if yn.scalar_str(value) in (None, ""):
             raise InputError(f"{where} has no {key} at {_mark(node)}")
     meta = yn.get(node, "metadata")
     if not isinstance(meta, MappingNode):
-        raise InputError(f"{where} ({item.kind}) has no metadata mapping at {_mark(node)}")
+        raise InputError(f"{where} ({item.kind}) has no metadata mapping at {_mark(meta or node)}")
+    name = yn.get(meta, "name")
+    if name is not None and not isinstance(name, ScalarNode):
+        raise InputError(f"{where} ({item.kind}): metadata.name must be a string, at {_mark(name)}")
     # kpt hands over kustomization.yaml files, which have no name; so may other local
     # config. Only objects bound for a cluster must be named.
     exempt = item.group == "kustomize.config.k8s.io" or item.annotations.get(LOCAL_CONFIG) == "true"
@@ -194,29 +253,39 @@ def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Res
         results.error(f"ResourceList items must be a list, at {_mark(items_node)}", field={"path": "items"})
     elif isinstance(items_node, SequenceNode):
         for i, node in enumerate(items_node.value):
+            dup = duplicate_key(node)
+            if dup is not None:
+                results.error(f"items[{i}]: {describe_duplicate(dup)}", field={"path": f"items[{i}]"})
+                continue
             try:
                 items.append(check_item(node, f"items[{i}]"))
             except InputError as exc:
                 results.error(str(exc), field={"path": f"items[{i}]"})
+    fc_node = yn.get(root, "functionConfig")
+    dup = duplicate_key(fc_node) if fc_node is not None else None
+    if dup is not None:
+        results.error(f"functionConfig: {describe_duplicate(dup)}", field={"path": "functionConfig"})
     if not results.has_errors():
         fc = yn.to_py(yn.get(root, "functionConfig")) if config_override is None else config_override
         items = run(items, fc, results)
         out_items: list[Node] = [i.node for i in items]
     else:
-        # Hand back exactly what came in: nothing may be lost on the way out.
-        out_items = list(items_node.value) if isinstance(items_node, SequenceNode) else []
+        # Hand back exactly what came in: nothing may be lost on the way out, not even
+        # an ``items`` that is no list.
+        out_items = items_node if items_node is not None else []
     return Outcome(stdout=_write_resource_list(root, out_items, results), results=list(results),
                    exit_code=1 if results.has_errors() else 0)
 
 
-def _write_resource_list(root: MappingNode, items: list[Node], results: Results) -> str:
+def _write_resource_list(root: MappingNode, items: list[Node] | Node, results: Results) -> str:
+    items_node = items if isinstance(items, Node) else SequenceNode(yn.SEQ, items)
     pairs: list[tuple[Node, Node]] = []
     had = {"items": False, "results": False}
     new_results = [yn.from_py(r.to_dict()) for r in results]
     for k, v in root.value:
         key = k.value if isinstance(k, ScalarNode) else None
         if key == "items":
-            pairs.append((k, SequenceNode(yn.SEQ, items)))
+            pairs.append((k, items_node))
             had["items"] = True
         elif key == "results":
             # Append to what earlier functions in the pipeline reported.
@@ -226,7 +295,7 @@ def _write_resource_list(root: MappingNode, items: list[Node], results: Results)
         else:
             pairs.append((k, v))
     if not had["items"]:
-        pairs.append((yn.from_py("items"), SequenceNode(yn.SEQ, items)))
+        pairs.append((yn.from_py("items"), items_node))
     if not had["results"] and new_results:
         pairs.append((yn.from_py("results"), SequenceNode(yn.SEQ, new_results)))
     return yn.serialize(MappingNode(yn.MAP, pairs))
@@ -256,22 +325,37 @@ def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
     """Read ``data`` in whichever mode it is, run, and return what to write."""
     try:
         text = decode(data)
-        docs = parse_documents(text)
+        docs = parse_documents(text, check_duplicates=False)
         if not docs:
             raise InputError("no YAML documents in the input")
-        rl = [d for d in docs if is_resource_list(d)]
+        rl = [i for i, d in enumerate(docs) if is_resource_list(d)]
         if rl:
             if len(docs) > 1:
                 raise InputError(
-                    f"stdin holds {len(docs)} YAML documents; a KRM function reads exactly one "
-                    "ResourceList"
+                    f"the input holds {len(docs)} YAML documents (the ResourceList is document "
+                    f"{rl[0] + 1}); a KRM function reads exactly one ResourceList"
                 )
+            dup = duplicate_key(docs[0], deep=False)
+            if dup is not None:
+                raise InputError(f"ResourceList: {describe_duplicate(dup)}")
             return process_resource_list(docs[0], run, config_override)
-        if not isinstance(docs[0], MappingNode):
-            raise InputError(f"document 1 is not a mapping at {_mark(docs[0])}; expected a ResourceList")
-        kind = yn.scalar_str(yn.get(docs[0], "kind"))
+        first = docs[0]
+        if not isinstance(first, MappingNode):
+            raise InputError(f"document 1 is not a mapping at {_mark(first)}; expected a ResourceList")
+        kind = yn.scalar_str(yn.get(first, "kind"))
+        api_version = yn.scalar_str(yn.get(first, "apiVersion"))
+        if len(docs) == 1 and (api_version in RL_VERSIONS or (
+                yn.get(first, "items") is not None and kind != "List" and yn.get(first, "metadata") is None)):
+            raise InputError(
+                f"document 1 has kind {kind!r} at {_mark(first)}; a KRM function reads kind: ResourceList "
+                f"(apiVersion {RL_VERSIONS[0]})"
+            )
         if len(docs) == 1 and kind is None:
             raise InputError("input is not a ResourceList: it has no kind")
+        for i, d in enumerate(docs):
+            dup = duplicate_key(d)
+            if dup is not None:
+                raise InputError(f"document {i + 1}: {describe_duplicate(dup)}")
         return process_stream(docs, run, config_override)
     except InputError as exc:
         return Outcome(stdout="", exit_code=1, fatal=str(exc))

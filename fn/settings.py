@@ -34,7 +34,7 @@ def default_settings() -> Any:
 def load_settings(fc: dict[str, Any] | None, results: Results) -> Any | None:
     """Settings for ``fc`` (a function config as Python values), or None after
     adding error results that name every problem at once."""
-    if not fc:
+    if fc is None or fc == {}:
         return default_settings()
     if not isinstance(fc, dict):
         results.error(f"invalid function config: expected a mapping, got {type(fc).__name__}",

@@ -233,21 +233,32 @@ def ensure_mapping(mapping: MappingNode, key: str) -> MappingNode:
 
 
 def copy_node(node: Node, budget: list[int] | None = None) -> Node:
-    """Deep-copy a node graph. ``budget`` (a one-element counter) bounds total nodes."""
-    if budget is not None:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise YamlError("YAML aliases expand to too many nodes (possible alias bomb)")
-    if isinstance(node, ScalarNode):
-        return ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, node.style)
-    if isinstance(node, SequenceNode):
-        return SequenceNode(
-            node.tag, [copy_node(v, budget) for v in node.value],
-            node.start_mark, node.end_mark, node.flow_style,
-        )
-    if isinstance(node, MappingNode):
-        return MappingNode(
-            node.tag, [(copy_node(k, budget), copy_node(v, budget)) for k, v in node.value],
-            node.start_mark, node.end_mark, node.flow_style,
-        )
-    raise TypeError(type(node))  # pragma: no cover
+    """Deep-copy a node graph, giving every alias its own copy. ``budget`` (a one-element
+    counter) bounds total nodes. Iterative, so no depth the parser accepts can hit
+    Python's recursion limit; the graph must be acyclic (aliases are checked first)."""
+    work: list[tuple[Node, Node]] = []
+
+    def shallow(n: Node) -> Node:
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise YamlError("YAML aliases expand to too many nodes (possible alias bomb)")
+        if isinstance(n, ScalarNode):
+            return ScalarNode(n.tag, n.value, n.start_mark, n.end_mark, n.style)
+        if isinstance(n, SequenceNode):
+            new: Node = SequenceNode(n.tag, [], n.start_mark, n.end_mark, n.flow_style)
+        elif isinstance(n, MappingNode):
+            new = MappingNode(n.tag, [], n.start_mark, n.end_mark, n.flow_style)
+        else:  # pragma: no cover
+            raise TypeError(type(n))
+        work.append((n, new))
+        return new
+
+    root = shallow(node)
+    while work:
+        src, dst = work.pop()
+        if isinstance(src, SequenceNode):
+            dst.value = [shallow(v) for v in src.value]
+        else:
+            dst.value = [(shallow(k), shallow(v)) for k, v in src.value]
+    return root
