@@ -123,8 +123,12 @@ def image(engine) -> str:
     """Builds the image once per session (layers are cached, so a rebuild takes seconds)."""
     if os.environ.get("ISTIO_MESH_FN_IMAGE_PREBUILT") == "1":
         return IMAGE
+    from .readme import run_block
+
+    # The README's own `make image` block builds it.
+    script = run_block("build-image").body
     start = time.monotonic()
-    proc = subprocess.run([str(ROOT / "scripts" / "image.sh"), "build"], capture_output=True, text=True,
+    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
                           env=dict(os.environ, IMAGE=IMAGE), timeout=1200)
     assert proc.returncode == 0, f"image build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     MEASUREMENTS["image build"] = f"{time.monotonic() - start:.0f}s"
@@ -141,6 +145,20 @@ def container_env(base_env, engine, image, tmp_path_factory) -> Env:
         (shim / "docker").chmod(0o755)
     path = os.pathsep.join([str(shim), base_env.vars["PATH"]])
     return Env(vars=dict(base_env.vars, PATH=path, KPT_FN_RUNTIME=engine), engine=engine)
+
+
+@pytest.fixture(scope="session")
+def kustomize_env(container_env, kubectl, tmp_path_factory) -> Env:
+    """container_env plus a `kustomize`: the standalone binary where installed, else a
+    two-line wrapper that runs `kubectl kustomize` (no registry this project uses ships
+    the kustomize binary)."""
+    if shutil.which("kustomize", path=container_env.vars["PATH"]):
+        return container_env
+    bin_dir = tmp_path_factory.mktemp("kustomize-shim")
+    (bin_dir / "kustomize").write_text(f'#!/bin/sh\n[ "$1" = build ] && shift\nexec {kubectl} kustomize "$@"\n')
+    (bin_dir / "kustomize").chmod(0o755)
+    path = os.pathsep.join([str(bin_dir), container_env.vars["PATH"]])
+    return Env(vars=dict(container_env.vars, PATH=path), engine=container_env.engine)
 
 
 def pytest_terminal_summary(terminalreporter):
