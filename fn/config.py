@@ -9,6 +9,7 @@ defaults.
 from __future__ import annotations
 
 import re
+import string
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -32,7 +33,6 @@ KIND = "IstioMesh"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
 
 
 def _dns_label(value: str) -> str:
@@ -85,25 +85,66 @@ def _duration(value: str) -> str:
     return value
 
 
-def _template(allowed: tuple[str, ...]):
+# Stand-ins for what templates are filled with, to check what a template produces.
+_SAMPLE = {"name": "svc", "namespace": "ns", "dir": "apps/svc", "mode": "strict"}
+
+
+def _template(allowed: tuple[str, ...], produces=None):
+    """A str.format template using only ``allowed`` placeholders. ``produces`` checks what
+    it renders to, so a template that could never give a valid name fails here, not as a
+    crash or an object the API server refuses."""
+
     def check(value: str) -> str:
-        for name in _TEMPLATE_FIELD.findall(value):
-            if name not in allowed:
+        try:
+            parts = list(string.Formatter().parse(value))
+        except ValueError as exc:
+            raise ValueError(f"is not a valid template ({exc}); write {{{{ or }}}} for a literal brace") from None
+        for _, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if name not in allowed or spec or conversion:
+                whole = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
                 raise ValueError(
-                    f"unknown placeholder {{{name}}}; allowed: "
-                    + ", ".join("{" + a + "}" for a in allowed)
+                    f"unknown placeholder {{{whole}}}; allowed: " + ", ".join("{" + a + "}" for a in allowed)
                 )
+        if produces is not None:
+            produces(value.format(**{a: _SAMPLE[a] for a in allowed}))
         return value
 
     return check
+
+
+def _renders_name(rendered: str) -> None:
+    if len(rendered) > 253 or not _DNS_SUBDOMAIN.match(rendered):
+        raise ValueError(
+            f"must render to a DNS-1123 name (lowercase letters, digits, '-' and '.'); "
+            f"for a Service {_SAMPLE['name']!r} it gives {rendered!r}"
+        )
+
+
+def _renders_label_value(rendered: str) -> None:
+    try:
+        _label_value(rendered)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; for a Service {_SAMPLE['name']!r} it gives {rendered!r}") from None
+
+
+def _renders_path(rendered: str) -> None:
+    parts = rendered.split("/")
+    if rendered.startswith("/") or ".." in parts or not rendered.strip("/") or rendered.endswith("/"):
+        raise ValueError(
+            "must render to a relative file path inside the package (no leading '/', no '..'); "
+            f"it gives {rendered!r}"
+        )
 
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 LabelKey = Annotated[str, AfterValidator(_label_key)]
 LabelValue = Annotated[str, AfterValidator(_label_value)]
 Duration = Annotated[str, BeforeValidator(_duration_text), AfterValidator(_duration)]
-NameTemplate = Annotated[str, AfterValidator(_template(("name", "namespace")))]
-PathTemplate = Annotated[str, AfterValidator(_template(("dir", "name", "namespace", "mode")))]
+NameTemplate = Annotated[str, AfterValidator(_template(("name", "namespace"), _renders_name))]
+LabelTemplate = Annotated[str, AfterValidator(_template(("name", "namespace"), _renders_label_value))]
+PathTemplate = Annotated[str, AfterValidator(_template(("dir", "name", "namespace", "mode"), _renders_path))]
 LoadBalancer = Literal["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"]
 TlsMode = Literal["ISTIO_MUTUAL", "auto"]
 
@@ -198,7 +239,7 @@ class DestinationRuleConfig(Model):
 
     enabled: bool = Field(True, description="Generate DestinationRules.")
     name_template: NameTemplate = Field("{name}-destination", description="metadata.name; {name} and {namespace} of the Service.")
-    labels: dict[LabelKey, str] = Field(
+    labels: dict[LabelKey, LabelTemplate] = Field(
         default_factory=lambda: {"app": "{name}"},
         description="metadata.labels; values may use {name} and {namespace}.",
     )
@@ -216,7 +257,7 @@ class VirtualServiceConfig(Model):
 
     enabled: bool = Field(True, description="Generate VirtualServices.")
     name_template: NameTemplate = Field("{name}", description="metadata.name; {name} and {namespace} of the Service.")
-    labels: dict[LabelKey, str] = Field(default_factory=dict, description="metadata.labels.")
+    labels: dict[LabelKey, LabelTemplate] = Field(default_factory=dict, description="metadata.labels.")
     timeout: Duration | None = Field("30s", description="HTTP route timeout; null: none.")
     retries: Retries | None = Field(default_factory=Retries, description="HTTP retries; null: Istio's default.")
 

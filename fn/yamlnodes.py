@@ -70,8 +70,22 @@ def compose_all(text: str) -> list[Node]:
         if mark is not None:
             raise YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
         raise YamlError(f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # Raised before any mark exists; libyaml gives a byte offset into the UTF-8 text,
+        # the pure-Python reader a character offset.
+        pos = exc.position
+        if _Loader is not yaml.SafeLoader:
+            pos = len(text.encode("utf-8")[:pos].decode("utf-8", errors="ignore"))
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise YamlError(f"invalid YAML: unacceptable character #x{ord(char):04x}: {exc.reason}",
+                        line, column) from None
+    except UnicodeEncodeError as exc:  # only from str callers: lone surrogates
+        raise YamlError(f"invalid YAML: {exc.reason} at character {exc.start}") from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc}") from None
+        text_ = " ".join(str(exc).split())
+        raise YamlError(f"invalid YAML: {text_}") from None
 
 
 def serialize(node: Node) -> str:
