@@ -215,6 +215,8 @@ def check_item(node: Node, where: str) -> Item:
         if yn.scalar_str(value) in (None, ""):
             raise InputError(f"{where} has no {key} at {_mark(node)}")
     meta = yn.get(node, "metadata")
+    if meta is None and item.group == "kustomize.config.k8s.io":
+        return item  # a kustomization.yaml, as kpt hands it over: nothing to name
     if not isinstance(meta, MappingNode):
         raise InputError(f"{where} ({item.kind}) has no metadata mapping at {_mark(meta or node)}")
     name = yn.get(meta, "name")
