@@ -303,3 +303,17 @@ def test_min_items_min_properties_and_max_properties():
     assert texts(validate(empty)) == ["spec.portLevelMtls: Invalid value: 0: should have at least 1 properties"]
     many = obj("WorkloadEntry", {"address": "10.0.0.1", "ports": {f"p{i}": 1000 + i for i in range(129)}})
     assert texts(validate(many)) == ["spec.ports: Too many: 129: must have at most 128 items", NOT_CHECKED]
+
+
+def test_enum_compares_as_json():
+    from fn.analyze.schema.structural import Node, Walk
+
+    node = Node({"enum": ["1", 2, True, {"a": 1}], "x-kubernetes-preserve-unknown-fields": True})
+    for good in ("1", 2, 2.0, True, {"a": 1}):
+        w = Walk()
+        w.check(node, good, "f")
+        assert w.issues == [], good
+    for bad in (1, "2", 1.5, False, {"a": 2}):
+        w = Walk()
+        w.check(node, bad, "f")
+        assert [i.kind for i in w.issues] == ["unsupported"], bad

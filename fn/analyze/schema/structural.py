@@ -28,7 +28,7 @@ class Node:
         "max_length", "min_items", "max_items", "unique_items", "min_properties",
         "max_properties", "list_type", "list_map_keys", "one_of", "any_of", "all_of", "not_",
         "rules", "type_name", "subtree_rules", "has_compositions", "accepts",
-        "has_string_checks", "has_number_checks",
+        "has_string_checks", "has_number_checks", "only_required", "only_not_any_of_required", "enum_keys",
     )  # fmt: skip
 
     def __init__(self, s: dict[str, Any]):
@@ -56,6 +56,7 @@ class Node:
             Node(ap) if isinstance(ap, dict) else (ap if isinstance(ap, bool) else None)
         )
         self.enum: list[Any] | None = s.get("enum")
+        self.enum_keys = frozenset(_enum_key(e, _KINDS.get(type(e), "")) for e in self.enum or ())
         self.pattern_src: str | None = s.get("pattern")
         self.pattern = re.compile(self.pattern_src) if self.pattern_src is not None else None
         self.minimum = s.get("minimum")
@@ -83,6 +84,11 @@ class Node:
         self.has_number_checks = any(x is not None for x in (self.minimum, self.maximum, self.multiple_of))
         self.has_compositions = any(x is not None for x in (self.one_of, self.all_of, self.not_)) or (
             self.any_of is not None and not self.int_or_string
+        )
+        self.only_required = bool(self.required) and set(s) == {"required"}
+        self.only_not_any_of_required = (
+            set(s) == {"not"} and self.not_ is not None and self.not_.any_of is not None
+            and set(s["not"]) == {"anyOf"} and all(alt.only_required for alt in self.not_.any_of)
         )
         kids = list((self.properties or {}).values())
         kids += [k for k in (self.items, self.additional) if isinstance(k, Node)]
@@ -193,6 +199,15 @@ def _format_ok(fmt: str, v: str) -> bool:
     return True  # int32/int64/double/float qualify numbers and are not range checks here
 
 
+def _enum_key(v: Any, kind: str) -> Any:
+    """Equality as JSON has it: 1 is not true, "1" is not 1."""
+    if kind in ("string", "integer", "boolean"):
+        return (kind, v)
+    if kind == "number":
+        return ("integer", int(v)) if v.is_integer() else (kind, v)
+    return ("json", _json_key(v))
+
+
 def _json_key(v: Any) -> str:
     return json.dumps(v, sort_keys=True, separators=(",", ":"))
 
@@ -254,9 +269,7 @@ class Walk:
                 self._number(node, v, path)
 
         if node.enum is not None:
-            keys = {_json_key(e) for e in node.enum}
-            probe = int(v) if isinstance(v, float) and v.is_integer() and "integer" in node.types else v
-            if _json_key(probe) not in keys:
+            if _enum_key(v, kind) not in node.enum_keys:
                 supported = ", ".join(show(e) for e in node.enum)
                 self.add(path, "unsupported", f"Unsupported value: {show(v)}: supported values: {supported}")
         if node.has_compositions:
@@ -359,16 +372,24 @@ class Walk:
                 for issue in self._sub(sub, v, path):
                     self.issues.append(issue)
         if node.any_of is not None and not node.int_or_string:
-            if not any(not self._sub(sub, v, path) for sub in node.any_of):
+            if not any(self._passes(sub, v, path) for sub in node.any_of):
                 self.add(path, "invalid", f"Invalid value: {show(type_of(v))}: must validate at least one schema (anyOf)")
         if node.one_of is not None:
-            passing = [i for i, sub in enumerate(node.one_of) if not self._sub(sub, v, path)]
+            passing = [i for i, sub in enumerate(node.one_of) if self._passes(sub, v, path)]
             if len(passing) != 1:
                 detail = _one_of_detail(node.one_of, v)
                 msg = f"Invalid value: {show(type_of(v))}: must validate one and only one schema (oneOf)"
                 self.add(path, "invalid", msg + (f": {detail}" if detail else f". Found {len(passing)} valid alternatives"))
-        if node.not_ is not None and not self._sub(node.not_, v, path):
+        if node.not_ is not None and self._passes(node.not_, v, path):
             self.add(path, "invalid", f"Invalid value: {show(type_of(v))}: must not validate the schema (not)")
+
+    def _passes(self, node: Node, v: Any, path: str) -> bool:
+        if node.only_required and isinstance(v, dict):
+            # Istio's one-of alternatives are just {required: [field]}: answer directly.
+            return all(r in v for r in node.required)
+        if node.only_not_any_of_required and isinstance(v, dict):
+            return not any(all(r in v for r in alt.required) for alt in node.not_.any_of)  # type: ignore[union-attr]
+        return not self._sub(node, v, path)
 
     def _sub(self, node: Node, v: Any, path: str) -> list[Issue]:
         w = Walk()
