@@ -251,3 +251,9 @@ def test_only_calls_of_duration_are_rewritten(source, rewritten):
 def test_a_field_called_duration_is_read_as_a_field():
     program, funcs = celrules.compile_cached("duration(self.duration) >= duration('1ms')")
     assert celrules._execute(program, {"self": {"duration": "5ms"}}, funcs) == (True, None)
+
+
+def test_a_rule_the_engine_cannot_compile_is_reported_not_raised():
+    texts_ = check([{"rule": "self.a >", "message": "broken"}], {"a": 1})
+    assert len(texts_) == 1 and texts_[0].startswith('spec: Invalid value: "object": rule compilation failed: ')
+    assert texts_[0].endswith(" evaluating rule: broken")

@@ -368,6 +368,8 @@ class Rule:
         program = self._program or self._compile()
         if self._transition:
             return None
+        if isinstance(program, str):
+            return Outcome(False, error=program)
         ctx = {"self": value}
         result, err = _execute(program, ctx, self._funcs)
         if err is not None:
@@ -379,7 +381,14 @@ class Rule:
         return Outcome(False, message=self._render_message(ctx))
 
     def _compile(self) -> Any:
-        program, funcs = compile_cached(self.rule)
+        try:
+            program, funcs = compile_cached(self.rule)
+        except Exception as e:  # noqa: BLE001 - a rule the engine can't parse must not stop the run
+            # Kept as the error every evaluation reports (the API server would have
+            # refused such a CRD; we say so on the objects instead of failing).
+            self._program = f"rule compilation failed: {e}"
+            self._transition = False
+            return self._program
         self._transition = "oldSelf" in program.variables()
         self._funcs = funcs
         self._program = program
