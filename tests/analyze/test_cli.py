@@ -187,3 +187,23 @@ def test_list_analyzers():
 def test_no_paths_is_usage_error():
     p = analyze()
     assert p.returncode == 2 and "no input" in p.stderr
+
+
+def test_namespace_and_cluster_domain(tmp_path):
+    f = tmp_path / "app.yaml"
+    f.write_text(INFO_ONLY.replace("name: web, namespace: shop", "name: web").replace("name: web, port", "name: http, port")
+                 + "---\n" + BROKEN_VS.replace("  namespace: shop\n", "").replace("host: carts", "host: web.shop.svc.corp.local"))
+    assert analyze(str(f)).returncode == 1
+    assert analyze("-n", "shop", str(f)).returncode == 1
+    p = analyze("-n", "shop", "--cluster-domain", "corp.local", "-o", "json", str(f))
+    assert p.returncode == 0, p.stdout
+    assert json.loads(p.stdout) == []
+
+
+def test_schema_checks_run_unless_turned_off(tmp_path):
+    f = tmp_path / "vs.yaml"
+    f.write_text(BROKEN_VS.replace("  hosts: [cart]\n", "  hosts: [cart]\n  colour: red\n"))
+    with_schema = {x["code"] for x in json.loads(analyze("-o", "json", str(f)).stdout)}
+    without = {x["code"] for x in json.loads(analyze("-o", "json", "--no-schema", str(f)).stdout)}
+    assert without == {"IST0101"}
+    assert with_schema == {"IST0101", "IST0106"}
