@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from .configerrors import fmt, ref_of, report
 from .durations import parse_duration
 from .results import Results
 
@@ -416,78 +417,17 @@ FLAT_KEYS: dict[str, tuple[tuple[str, ...], Any]] = {
 
 # ------------------------------------------------------------------- loading
 
-def _fmt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _report(exc: ValidationError, results: Results, prefix: str, ref: dict[str, str], remap=None) -> None:
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-after", "function-before"))))
-        path = _where(loc)
-        mapped = remap(loc) if remap else None
-        full = mapped or (f"{prefix}.{path}" if prefix and path else (path or prefix))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_fields(loc[:-1]) if remap is None else []
-            msg = "unknown field" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
-        value = err.get("input")
-        shown = "" if err["type"] == "missing" else f" (got {_fmt(value)})"
-        results.error(
-            f"invalid function config: {full}: {msg}{shown}",
-            resource_ref=ref,
-            field={"path": full, "currentValue": value if isinstance(value, (str, int, float, bool)) else None},
-        )
-
-
-def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
-    """The camelCase fields of the model at ``loc`` in IstioMesh, for error messages."""
-    model: Any = IstioMesh
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part or n == part), None)
-        if field is None:
-            return []
-        model = _model_of(field.annotation)
-        if model is None:
-            return []
-    return [f.alias or n for n, f in model.model_fields.items()]
-
-
-def _model_of(annotation: Any) -> Any:
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def load_typed(obj: dict[str, Any], results: Results) -> MeshSpec | None:
-    ref = _ref(obj)
+    ref = ref_of(obj)
     try:
         return IstioMesh.model_validate(obj).spec
     except ValidationError as exc:
-        _report(exc, results, prefix="", ref=ref)
+        report(exc, results, IstioMesh, ref)
         return None
 
 
 def load_configmap(obj: dict[str, Any], results: Results) -> MeshSpec | None:
-    ref = _ref(obj)
+    ref = ref_of(obj)
     data = obj.get("data") or {}
     if not isinstance(data, dict):
         results.error("invalid function config: data must be a mapping of string keys", resource_ref=ref,
@@ -505,13 +445,13 @@ def load_configmap(obj: dict[str, Any], results: Results) -> MeshSpec | None:
         path, convert = FLAT_KEYS[key]
         if isinstance(raw, (dict, list)):
             results.error(f"invalid function config: data.{key}: ConfigMap data values are strings "
-                          f"(got {_fmt(raw)})", resource_ref=ref, field={"path": f"data.{key}"})
+                          f"(got {fmt(raw)})", resource_ref=ref, field={"path": f"data.{key}"})
             continue
         text = "" if raw is None else (str(raw).lower() if isinstance(raw, bool) else str(raw))
         try:
             value = convert(text)
         except _FlatError as exc:
-            results.error(f"invalid function config: data.{key}: {exc} (got {_fmt(text)})",
+            results.error(f"invalid function config: data.{key}: {exc} (got {fmt(text)})",
                           resource_ref=ref, field={"path": f"data.{key}", "currentValue": text})
             continue
         node = spec
@@ -535,16 +475,8 @@ def load_configmap(obj: dict[str, Any], results: Results) -> MeshSpec | None:
         return MeshSpec.model_validate(spec)
     except ValidationError as exc:
         # Report against the data key the user wrote, not the nested spec path.
-        _report(exc, results, prefix="spec", ref=ref, remap=remap)
+        report(exc, results, MeshSpec, ref, prefix="spec", remap=remap)
         return None
-
-
-def _ref(obj: dict[str, Any]) -> dict[str, str]:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    ref = {"apiVersion": str(obj.get("apiVersion", "")), "kind": str(obj.get("kind", ""))}
-    if meta.get("name"):
-        ref["name"] = str(meta["name"])
-    return ref
 
 
 def defaults() -> dict[str, Any]:
