@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from ..configerrors import ref_of, report
 from ..results import Results
 
 API_VERSION = "istio-mesh-fn.dev/v1alpha1"
@@ -68,43 +69,13 @@ class IstioMeshValidator(Model):
     spec: ValidatorSpec = Field(default_factory=ValidatorSpec)
 
 
-def _where(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _fmt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def load(obj: dict[str, Any], results: Results) -> ValidatorSpec | None:
     """The spec, or None after adding one error result per problem."""
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    ref = {"apiVersion": str(obj.get("apiVersion", "")), "kind": str(obj.get("kind", ""))}
-    if meta.get("name"):
-        ref["name"] = str(meta["name"])
+    ref = ref_of(obj)
     try:
         return IstioMeshValidator.model_validate(obj).spec
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            path = _where(loc)
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field; see schema/validator-config.schema.json"
-            value = err.get("input")
-            shown = "" if err["type"] == "missing" else f" (got {_fmt(value)})"
-            results.error(
-                f"invalid function config: {path}: {msg}{shown}",
-                resource_ref=ref,
-                field={"path": path, "currentValue": value if isinstance(value, (str, int, float, bool)) else None},
-            )
+        report(exc, results, IstioMeshValidator, ref)
         return None
 
 
