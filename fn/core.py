@@ -95,8 +95,8 @@ class _Run:
                     f"services override for {where!r} matches no Service in the input",
                     field={"path": f"spec.services[{i}]"},
                 )
-        if mesh_namespaces or labelled:
-            self.peer_authentication(mesh_namespaces + labelled)
+        if mesh_namespaces or self.on_mesh:
+            self.peer_authentication(mesh_namespaces + self.on_mesh)
         if s.mtls.mode != "STRICT" and s.mtls.scope != "none":
             self.results.warning(
                 f"mTLS mode {s.mtls.mode} was chosen explicitly: workloads accept plaintext. "
@@ -114,6 +114,7 @@ class _Run:
         chosen = set(inj.namespaces)
         system = set(self.s.exclude.namespaces) | {self.s.mtls.root_namespace}
         labelled: list[str] = []
+        self.on_mesh: list[str] = []
         injected: set[str] = set()
         namespaces = [i for i in self.items if i.kind == "Namespace" and i.api_version == "v1"]
         for item in namespaces:
@@ -132,6 +133,10 @@ class _Run:
                         item.set_label(k, v)
                     labels = item.labels
                     labelled.append(name)
+                if not why:
+                    # Labelled now or by an earlier run, it is on the mesh either way: the
+                    # PeerAuthentication must not depend on which run this is.
+                    self.on_mesh.append(name)
             if nsb.sidecar_injected(labels):
                 injected.add(name)
         if inj.mode in ("enabled", "revision"):
