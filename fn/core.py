@@ -8,6 +8,7 @@ duplicate or shadow what a person wrote. That makes ``run(run(x)) == run(x)``.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import Counter
 from typing import Any
 
@@ -204,6 +205,8 @@ class _Run:
     def destination_rule(self, svc, ov, host, values, injected_ns, why_not) -> dict[str, Any] | None:
         cfg = self.s.destination_rule
         name = cfg.name_template.format(**values)
+        if self._bad_render("DestinationRule", cfg, name, values, svc, why_not):
+            return None
         if self._blocked("DestinationRule", self.dr_hosts, svc, host, name, why_not):
             return None
         mutual = ov.get("tls_mode", cfg.tls_mode) == "ISTIO_MUTUAL"
@@ -230,9 +233,28 @@ class _Run:
             why_not.append("a DestinationRule would only restate Istio's defaults (no TLS, load balancer or subsets to set)")
         return obj
 
+    def _bad_render(self, kind: str, cfg: Any, name: str, values: dict[str, str], svc: Service,
+                    why_not: list[str]) -> bool:
+        """True (with a warning) when the templates give this Service no valid name or label
+        value, e.g. '{namespace}-{name}' for a Service that sets no namespace: better no
+        object than one the API server refuses."""
+        bad = [] if len(name) <= 253 and _DNS_SUBDOMAIN.match(name) else [f"nameTemplate gives {name!r}"]
+        for key, template in _as_dict(cfg.labels).items():
+            value = template.format(**values)
+            if value and (len(value) > 63 or not _LABEL_VALUE.match(value)):
+                bad.append(f"labels.{key} gives {value!r}")
+        if not bad:
+            return False
+        why = f"no {kind}: {', '.join(bad)}" + ("" if svc.namespace else " (the Service sets no namespace)")
+        self.results.warning(f"{svc.name}: {why}", resource_ref=svc.item.ref(), file=svc.item.file_ref())
+        why_not.append(why)
+        return True
+
     def virtual_service(self, svc, ov, host, values, why_not) -> dict[str, Any] | None:
         cfg = self.s.virtual_service
         name = cfg.name_template.format(**values)
+        if self._bad_render("VirtualService", cfg, name, values, svc, why_not):
+            return None
         if self._blocked("VirtualService", self.vs_hosts, svc, host, name, why_not):
             return None
         http_ports, tcp_ports, skipped = [], [], []
@@ -424,6 +446,8 @@ class _Run:
 
 
 ANY_NAMESPACE = "*"
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
 
 def _index_host(index: dict[tuple[str, str], Item], ns: str, host: str, item: Item) -> None:
