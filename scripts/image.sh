@@ -60,7 +60,7 @@ base() {
         rm -rf "$rootfs"
     fi
     say "importing $tarball as $STANDIN_BASE"
-    "$eng" import "$tarball" "$STANDIN_BASE" >/dev/null
+    "$eng" import --quiet "$tarball" "$STANDIN_BASE" >/dev/null
 }
 
 # The runtime dependencies, as pyproject.toml lists them, plus the build backend.
@@ -94,6 +94,8 @@ build() {
     local eng base_image=${BASE_IMAGE:-$DEFAULT_BASE} offline=$OFFLINE start
     eng=$(engine)
     start=$(date +%s)
+    local old_id
+    old_id=$("$eng" image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
     if [[ $offline == auto ]]; then
         offline=1
         if [[ -n ${BASE_IMAGE:-} ]] || have_image "$eng" "$base_image" \
@@ -121,6 +123,12 @@ build() {
         "$eng" build -t "$IMAGE" --build-arg "BASE_IMAGE=$STANDIN_BASE" \
             --build-arg "VERSION=$VERSION" --build-arg PIP_NO_INDEX=1 \
             --build-arg PIP_FIND_LINKS=/src/wheelhouse "$ctx"
+    fi
+    # Drop the image this build replaced (only that one), so rebuilds do not pile up.
+    local new_id
+    new_id=$("$eng" image inspect --format '{{.Id}}' "$IMAGE")
+    if [[ -n $old_id && $old_id != "$new_id" ]]; then
+        "$eng" image rm "$old_id" >/dev/null 2>&1 || true
     fi
     say "built $IMAGE in $(( $(date +%s) - start ))s, $("$eng" image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
 }

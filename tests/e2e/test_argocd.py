@@ -189,9 +189,13 @@ def sidecar_image(container_env, image, tmp_path_factory) -> str:
     standin = "localhost/istio-mesh-fn-e2e-kustomize:standin"
     container_env.run([engine, "import", str(work / "rootfs.tar"), standin]).ok()
     tag = "localhost/istio-mesh-fn-argocd:e2e"
+    old = container_env.run([engine, "image", "inspect", "--format", "{{.Id}}", tag]).stdout.strip()
     container_env.run([engine, "build", "-t", tag, "-f", str(ROOT / "argocd" / "Dockerfile"),
                        "--build-arg", f"FUNCTION_IMAGE={image}", "--build-arg", f"KUSTOMIZE_IMAGE={standin}",
                        str(ROOT / "argocd")], timeout=600).ok()
+    new = container_env.run([engine, "image", "inspect", "--format", "{{.Id}}", tag]).stdout.strip()
+    if old and old != new:
+        container_env.run([engine, "image", "rm", old])  # only the one this build replaced
     return tag
 
 
