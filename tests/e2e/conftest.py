@@ -148,17 +148,21 @@ def container_env(base_env, engine, image, tmp_path_factory) -> Env:
 
 
 @pytest.fixture(scope="session")
-def kustomize_env(container_env, kubectl, tmp_path_factory) -> Env:
-    """container_env plus a `kustomize`: the standalone binary where installed, else a
-    two-line wrapper that runs `kubectl kustomize` (no registry this project uses ships
-    the kustomize binary)."""
-    if shutil.which("kustomize", path=container_env.vars["PATH"]):
-        return container_env
+def kustomize_shim(kubectl, tmp_path_factory) -> Path | None:
+    """A folder with a `kustomize` that runs `kubectl kustomize`, where the standalone
+    binary is not installed (no registry this project uses ships it); None where it is."""
+    if shutil.which("kustomize"):
+        return None
     bin_dir = tmp_path_factory.mktemp("kustomize-shim")
     (bin_dir / "kustomize").write_text(f'#!/bin/sh\n[ "$1" = build ] && shift\nexec {kubectl} kustomize "$@"\n')
     (bin_dir / "kustomize").chmod(0o755)
-    path = os.pathsep.join([str(bin_dir), container_env.vars["PATH"]])
-    return Env(vars=dict(container_env.vars, PATH=path), engine=container_env.engine)
+    return bin_dir
+
+
+def with_kustomize(env: Env, shim: Path | None) -> Env:
+    if shim is None:
+        return env
+    return Env(vars=dict(env.vars, PATH=os.pathsep.join([str(shim), env.vars["PATH"]])), engine=env.engine)
 
 
 def pytest_terminal_summary(terminalreporter):

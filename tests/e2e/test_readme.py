@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, Env
+from .conftest import ROOT, with_kustomize
 from .readme import blocks, run_block, untagged_fences
 
 RUN = [b.arg for b in blocks() if b.kind in ("run", "needs-standalone-kustomize") and b.arg != "build-image"]
@@ -52,11 +52,16 @@ CHECKS = {
 }
 
 
+# Blocks that run the image; the others need no container runtime.
+NEEDS_IMAGE = {"kpt-eval", "kpt-render", "kustomize-container"}
+
+
 @pytest.mark.parametrize("name", RUN)
-def test_run_block(name, workspace, container_env, kustomize_env: Env):
+def test_run_block(name, workspace, request, kustomize_shim):
     block = run_block(name)
     if block.kind == "needs-standalone-kustomize" and shutil.which("kustomize") is None:
         pytest.skip("standalone kustomize is not installed (no PyPI, npm or Debian package ships it)")
-    run = kustomize_env.run(f"set -euo pipefail\n{block.body}\n", cwd=workspace, shell=True).ok()
+    env = request.getfixturevalue("container_env" if name in NEEDS_IMAGE else "base_env")
+    run = with_kustomize(env, kustomize_shim).run(f"set -euo pipefail\n{block.body}\n", cwd=workspace, shell=True).ok()
     assert name in CHECKS, f"add a check for README block {name!r}"
     assert CHECKS[name](workspace, run.stdout), f"README block {name!r} ran but its result is wrong:\n{run.stdout[:3000]}"
