@@ -271,6 +271,10 @@ def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Res
         fc = yn.to_py(yn.get(root, "functionConfig")) if config_override is None else config_override
         items = run(items, fc, results)
         out_items: list[Node] = [i.node for i in items]
+        # Items cache Python copies of what was read from them (the analyzers' whole
+        # objects too): free them before the emitter builds its own tables of every
+        # node, the moment memory peaks.
+        del items
     else:
         # Hand back exactly what came in: nothing may be lost on the way out, not even
         # an ``items`` that is no list.
@@ -326,8 +330,8 @@ def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
             config_override: Any = None) -> Outcome:
     """Read ``data`` in whichever mode it is, run, and return what to write."""
     try:
-        text = decode(data)
-        docs = parse_documents(text, check_duplicates=False)
+        # No name holds the decoded text: only the node graphs are needed from here on.
+        docs = parse_documents(decode(data), check_duplicates=False)
         if not docs:
             raise InputError("no YAML documents in the input")
         rl = [i for i, d in enumerate(docs) if is_resource_list(d)]
