@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 USAGE = """\
 istio-mesh-fn                      KRM function: ResourceList on stdin, ResourceList on stdout
@@ -35,12 +39,21 @@ def _report(results, stream) -> None:
             print(f"istio-mesh-fn: {r.describe()}", file=stream)
 
 
-def run_function(argv: list[str]) -> int:
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="istio-mesh-fn", usage=USAGE, add_help=True)
     parser.add_argument("--config", help="function config file (overrides the ResourceList's functionConfig)")
     parser.add_argument("--version", action="version", version=f"istio-mesh-fn {__version__}")
     parser.add_argument("paths", nargs="*", help="input files (default: stdin)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def run_function(argv: list[str]) -> int:
+    # kpt, kustomize and Argo CD run the function with no arguments. argparse and the
+    # gettext it imports are a measurable share of start-up: paid only when there is
+    # something to parse.
+    args = _parse_args(argv) if argv else SimpleNamespace(config=None, paths=[])
 
     from . import resourcelist
     from .function import run
