@@ -8,7 +8,7 @@ file instead of the pydantic models, so the common path never pays pydantic's im
 from __future__ import annotations
 
 import json
-from importlib import resources
+import os
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,9 +26,14 @@ def _namespace(value: Any) -> Any:
     return value
 
 
+# A plain file beside this module: the package is installed as files (pip, the image),
+# and importlib.resources would pull zipfile, tempfile and shutil into every start-up.
+_DEFAULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema", "defaults.json")
+
+
 def default_settings() -> Any:
-    text = resources.files("fn").joinpath("schema/defaults.json").read_text(encoding="utf-8")
-    return _namespace(json.loads(text))
+    with open(_DEFAULTS, encoding="utf-8") as fh:
+        return _namespace(json.load(fh))
 
 
 def load_settings(fc: dict[str, Any] | None, results: Results) -> Any | None:
