@@ -19,12 +19,17 @@ LOCAL_CONFIG = "config.kubernetes.io/local-config"
 
 
 class Item:
-    __slots__ = ("node", "_meta", "_obj")
+    # Reads are cached until an edit through this class: every pass over the items (core,
+    # discovery, the analyzers) asks for annotations and labels again, and building the
+    # string maps anew each time was a large share of a big run.
+    __slots__ = ("node", "_meta", "_obj", "_labels", "_annotations")
 
     def __init__(self, node: MappingNode):
         self.node = node
         self._meta: dict[str, Any] | None = None
         self._obj: Any = None
+        self._labels: dict[str, str] | None = None
+        self._annotations: dict[str, str] | None = None
 
     @classmethod
     def from_obj(cls, obj: dict[str, Any]) -> "Item":
@@ -61,11 +66,17 @@ class Item:
 
     @property
     def labels(self) -> dict[str, str]:
-        return _str_map(self.meta.get("labels"))
+        """Read-only: the same dict is handed out until the item is edited."""
+        if self._labels is None:
+            self._labels = _str_map(self.meta.get("labels"))
+        return self._labels
 
     @property
     def annotations(self) -> dict[str, str]:
-        return _str_map(self.meta.get("annotations"))
+        """Read-only: the same dict is handed out until the item is edited."""
+        if self._annotations is None:
+            self._annotations = _str_map(self.meta.get("annotations"))
+        return self._annotations
 
     @property
     def path(self) -> str:
@@ -132,6 +143,8 @@ class Item:
     def _invalidate(self) -> None:
         self._meta = None
         self._obj = None
+        self._labels = None
+        self._annotations = None
 
 
 def _as_str(value: Any) -> str:
