@@ -137,7 +137,8 @@ def to_py(node: Node | None) -> Any:
     if node is None:
         return None
     if isinstance(node, ScalarNode):
-        return _scalar_to_py(node)
+        # Most scalars are strings: skip the call for them.
+        return node.value if node.tag == STR else _scalar_to_py(node)
     if isinstance(node, SequenceNode):
         return [to_py(v) for v in node.value]
     if isinstance(node, MappingNode):
@@ -205,6 +206,15 @@ def from_py(value: Any) -> Node:
     Every call creates new nodes, so even a dict used twice never becomes an alias.
     Strings are emitted plain when that reads back as the same string, else quoted.
     """
+    # Exact types first: the builders hand over plain str, dict and list, and this runs
+    # for every node of every generated object. Subclasses take the general path below.
+    kind = type(value)
+    if kind is str:
+        return ScalarNode(STR, value)
+    if kind is dict:
+        return MappingNode(MAP, [(ScalarNode(STR, str(k)), from_py(v)) for k, v in value.items()])
+    if kind is list:
+        return SequenceNode(SEQ, [from_py(v) for v in value])
     if isinstance(value, Node):
         return value
     if isinstance(value, dict):
