@@ -45,7 +45,7 @@ COPY --from=build /wheels.sha256 /opt/istio-mesh-fn/wheels.sha256
 # Bytecode is compiled at install time: at run time the root filesystem may be read-only.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python3 -m venv /opt/istio-mesh-fn \
- && /opt/istio-mesh-fn/bin/pip install --no-index --find-links /wheels "istio-mesh-fn==${VERSION}" \
+ && /opt/istio-mesh-fn/bin/pip install --no-index --find-links /wheels /wheels/istio_mesh_fn-*.whl \
  && /opt/istio-mesh-fn/bin/pip uninstall --yes pip setuptools \
  && istio-mesh-fn --version
 USER 65532:65532

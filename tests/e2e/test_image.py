@@ -32,6 +32,11 @@ def test_dockerfile_is_the_standard_one():
     assert len(re.findall(r"^FROM ", text, re.M)) >= 2, "multi-stage"
     assert re.search(r"^USER [1-9][0-9]*:[0-9]+$", text, re.M), "a numeric non-root USER"
     assert '"istio-mesh-fn"' in re.search(r"^ENTRYPOINT (.*)$", text, re.M).group(1)
+    # `docker build .` without build args labels the image with pyproject's version.
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert re.search(rf"^ARG VERSION={re.escape(version)}$", text, re.M), f"ARG VERSION default must be {version}"
     # The stand-in machinery (local base, offline wheels) lives in scripts/, not here.
     instructions = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     assert "debootstrap" not in instructions and "localhost/" not in instructions
