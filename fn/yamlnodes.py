@@ -67,6 +67,10 @@ def compose_all(text: str) -> list[Node]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or str(exc)
+        if exc.context and exc.problem and exc.context_mark is not None:
+            # "found duplicate anchor; first occurrence at ...: second occurrence" needs both.
+            cm = exc.context_mark
+            problem = f"{exc.context} at line {cm.line + 1}, column {cm.column + 1}: {exc.problem}"
         if mark is not None:
             raise YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
         raise YamlError(f"invalid YAML: {problem}") from None
@@ -145,7 +149,9 @@ def to_py(node: Node | None) -> Any:
         out: dict[Any, Any] = {}
         for k, v in node.value:
             key = k.value if isinstance(k, ScalarNode) else serialize(k)
-            out[key] = to_py(v)
+            # String values inline: the analyzers convert every item, and a call per
+            # leaf was most of that cost.
+            out[key] = v.value if type(v) is ScalarNode and v.tag == STR else to_py(v)
         return out
     return None  # pragma: no cover
 

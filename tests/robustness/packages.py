@@ -71,6 +71,11 @@ def unrelated_object(draw, name: str) -> str:
                          min_size=1, max_size=5, unique=True))
     for k in keys:
         lines.append(f"  {k}: {_indent(draw(tricky_value()), 2)}")
+    if draw(st.integers(0, 3)) == 0:
+        # Anchors and aliases: the function writes each alias out as a copy.
+        # One document holds every item of a ResourceList: anchor names must differ.
+        a = f"shared-{name}"
+        lines += [f"  anchored: &{a} {{k: on, n: 0x1F}}", f"  aliased: *{a}", f"  listed: [*{a}, *{a}]"]
     return "\n".join(lines)
 
 

@@ -16,8 +16,9 @@ from fn import yamlnodes as yn
 from fn.analyze.schema import validate
 from fn.builders.common import OWNER_ANNOTATION, OWNER_VALUE
 from fn.builders.namespace import DATAPLANE, INJECTION, REVISION
+from fn.resourcelist import parse_documents
 
-from ._support import PROFILE, identity, resource_list, rl_items, run_text, text_of
+from ._support import PROFILE, assert_no_anchors, identity, resource_list, rl_items, run_text, text_of
 from .packages import package
 
 OWNED_NAMESPACE_LABELS = (INJECTION, REVISION, DATAPLANE)
@@ -41,6 +42,7 @@ def is_generated(node: Node) -> bool:
 def run_ok(items: list[str], fc: str | None) -> str:
     out = run_text(resource_list(items, fc))
     assert out.exit_code == 0, (out.fatal, [r.message for r in out.results if r.severity == "error"])
+    assert_no_anchors(out.stdout)
     return out.stdout
 
 
@@ -100,7 +102,7 @@ def test_passthrough_in_plain_stream_mode_too(pkg):
     out = run_text(stream, config_override=yn.to_py(yn.compose_all(fc)[0]) if fc else None)
     assert out.exit_code == 0, out.fatal
     after = {identity(n): n for n in yn.compose_all(out.stdout)}
-    for node in yn.compose_all(stream):
+    for node in parse_documents(stream, check_duplicates=False):
         if identity(node)[1] != "Namespace":
             assert text_of(after[identity(node)]) == text_of(node)
 
