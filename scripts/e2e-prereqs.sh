@@ -29,10 +29,10 @@ done
 if ((${#missing[@]})); then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
         say "installing ${missing[*]}"
+        # With recommends: debootstrap needs debian-archive-keyring, podman build the CNI plugins.
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq >/dev/null
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-            || soft_fail "apt-get install ${missing[*]} failed"
+        { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >"$CACHE_DIR/apt.log" 2>&1 \
+            || soft_fail "apt-get install ${missing[*]} failed, see $CACHE_DIR/apt.log"
     else
         soft_fail "missing ${missing[*]}; install them (as root on Debian: apt-get install ${missing[*]})"
     fi
