@@ -1,6 +1,7 @@
 """Run analyzers: istioctl's message catalog, its Go-style templates, and selection.
 
-The catalog (``data/messages.yaml``, istioctl's own) is read once per process. The
+The catalog (``data/messages.yaml``, istioctl's own) is read once per process, at the
+first finding: a clean run (the generator checking its own output) never parses it. The
 schema/CEL analyzer lives in its own module and is imported only when asked for: its
 machinery is the one expensive import here.
 """
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import pkgutil
 import re
 from dataclasses import dataclass
-from importlib import resources as _res
 from typing import Any, Callable, Iterable
 
 from . import model
@@ -44,7 +45,11 @@ class Message:
 def catalog() -> dict[str, Message]:
     from .. import yamlnodes as yn
 
-    text = _res.files("fn.analyze").joinpath("data/messages.yaml").read_text(encoding="utf-8")
+    # A plain file beside this module, as fn/settings.py reads its defaults:
+    # importlib.resources would add zipfile, tempfile and shutil to the function's start-up.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "messages.yaml"),
+              encoding="utf-8") as fh:
+        text = fh.read()
     data = yn.to_py(yn.compose_all(text)[0])
     return {
         m["name"]: Message(name=m["name"], code=m["code"], level=m["level"], template=m["template"])
@@ -189,10 +194,8 @@ Report = Callable[..., None]
 
 
 def _reporter(analyzer: str, sink: list[Finding]) -> Report:
-    msgs = catalog()
-
     def report(message_name: str, resource: Resource, *args: Any, field: str | None = None) -> None:
-        m = msgs[message_name]
+        m = catalog()[message_name]  # parsed on the first finding only
         sink.append(Finding(code=m.code, name=m.name, level=m.level, analyzer=analyzer,
                             message=render(m.template, args), resource=resource, field=field))
 
