@@ -11,7 +11,8 @@ Three commands get the same ResourceList on stdin, stdout to /dev/null:
   before it does anything.
 
 Plus ``python -c "import yaml"``, the start-up reference. Every sample is one process,
-timed from spawn to exit (wall clock) with its CPU time and peak RSS from ``wait4``.
+timed from fork to exit (wall clock) with its CPU time and peak RSS from ``wait4``, by
+the small benchmarks/spawn.py (RSS read from the benchmark itself would be inflated).
 Rounds are interleaved: each round runs every (command, N) once, in a shuffled order,
 so drift in machine load hits every side alike; medians are taken over rounds. One
 untimed warm-up round comes first (page cache, bytecode caches) and checks the outputs.
@@ -78,21 +79,28 @@ class Series:
         return min(walls), max(walls)
 
 
+# Children may write bytecode caches (the warm-up round does), as an installed
+# package has them: a shell with PYTHONDONTWRITEBYTECODE set would otherwise have the
+# function recompile every module it imports on every run, and the floor almost none.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+SPAWN = [sys.executable, "-S", "-E", os.path.join(HERE, "spawn.py")]
+
+
 def run_once(argv: list[str], stdin_path: str | None, stdout_path: str | None = None) -> tuple[Sample, int]:
-    """One process, spawn to exit. ``wait4`` gives its own CPU time and peak RSS."""
+    """One process, spawn to exit, measured by benchmarks/spawn.py (which says why)."""
     fin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
     fout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     try:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL, cwd=ROOT)
-        _, status, ru = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
+        proc = subprocess.run(SPAWN + argv, stdin=fin, stdout=fout, stderr=subprocess.PIPE, cwd=ROOT,
+                              env=CHILD_ENV, check=True)
     finally:
         for f in (fin, fout):
             if f is not subprocess.DEVNULL:
                 f.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return Sample(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024), proc.returncode
+    wall, cpu, rss_kb, rc = proc.stderr.split()
+    return Sample(float(wall), float(cpu), int(rss_kb) / 1024), int(rc)
 
 
 # ------------------------------------------------------------------ checks
