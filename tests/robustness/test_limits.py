@@ -156,7 +156,7 @@ def test_the_limit_is_configurable(tmp_path):
 
 def test_a_large_package_under_the_limit_works_with_bounded_memory(tmp_path):
     path = tmp_path / "large.yaml"
-    _write_big(path, 3 * MB)
+    _write_big(path, 2 * MB)
     code, stdout, stderr, seconds, rss = measured(path)
     size = path.stat().st_size / MB
     print(f"\n{size:.1f} MiB input: exit {code}, {seconds:.1f}s wall, peak RSS {rss:.0f} MiB "
