@@ -14,16 +14,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     model_validator,
 )
-from pydantic.alias_generators import to_camel
 
-from .configerrors import fmt, ref_of, report
+from .configbase import Metadata, Model, fmt, ref_of, report
 from .durations import parse_duration
 from .results import Results
 
@@ -150,15 +147,6 @@ LoadBalancer = Literal["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"]
 TlsMode = Literal["ISTIO_MUTUAL", "auto"]
 
 SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system"]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        extra="forbid",
-        frozen=True,
-    )
 
 
 class Retries(Model):
@@ -340,11 +328,6 @@ class MeshSpec(Model):
                 raise ValueError(f"services lists {o.name!r} twice")
             seen.add(key)
         return self
-
-
-class Metadata(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str | None = None
 
 
 class IstioMesh(Model):

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, ValidationError, field_validator
 
-from ..configerrors import ref_of, report
+from ..configbase import Metadata, Model, ref_of, report
 from ..results import Results
 
 API_VERSION = "istio-mesh-fn.dev/v1alpha1"
 KIND = "IstioMeshValidator"
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
 class ValidatorSpec(Model):
@@ -53,11 +48,6 @@ class ValidatorSpec(Model):
         if unknown:
             raise ValueError(f"unknown analyzer {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
         return value
-
-
-class Metadata(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str | None = None
 
 
 class IstioMeshValidator(Model):

@@ -1,13 +1,30 @@
-"""Pydantic validation errors as KRM error results: one per problem, each naming the
-field path, the value and what is allowed. Shared by every function-config kind."""
+"""What every function-config kind shares: the CRD-style model base (camelCase aliases,
+unknown fields forbidden) and validation errors as KRM error results, one per problem,
+each naming the field path, the value and what is allowed."""
 
 from __future__ import annotations
 
 from typing import Any, Callable, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
 
 from .results import Results
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+class Metadata(BaseModel):
+    # Any metadata a manifest may carry (labels, kpt's annotations) is fine here.
+    model_config = ConfigDict(extra="allow")
+    name: str | None = None
 
 
 def fmt(value: Any) -> str:
