@@ -202,12 +202,21 @@ class _Run:
         why_not.append(reason)
         return True
 
+    def _free_name(self, kind: str, cfg: Any, index: dict[tuple[str, str], Item], svc: Service, host: str,
+                   values: dict[str, str], why_not: list[str]) -> str | None:
+        """The object's name, or None (said why) when it renders invalid or a person's
+        object already covers it."""
+        name = cfg.name_template.format(**values)
+        if self._bad_render(kind, cfg, name, values, svc, why_not):
+            return None
+        if self._blocked(kind, index, svc, host, name, why_not):
+            return None
+        return name
+
     def destination_rule(self, svc, ov, host, values, injected_ns, why_not) -> dict[str, Any] | None:
         cfg = self.s.destination_rule
-        name = cfg.name_template.format(**values)
-        if self._bad_render("DestinationRule", cfg, name, values, svc, why_not):
-            return None
-        if self._blocked("DestinationRule", self.dr_hosts, svc, host, name, why_not):
+        name = self._free_name("DestinationRule", cfg, self.dr_hosts, svc, host, values, why_not)
+        if name is None:
             return None
         mutual = ov.get("tls_mode", cfg.tls_mode) == "ISTIO_MUTUAL"
         if mutual and not svc.selector:
@@ -252,10 +261,8 @@ class _Run:
 
     def virtual_service(self, svc, ov, host, values, why_not) -> dict[str, Any] | None:
         cfg = self.s.virtual_service
-        name = cfg.name_template.format(**values)
-        if self._bad_render("VirtualService", cfg, name, values, svc, why_not):
-            return None
-        if self._blocked("VirtualService", self.vs_hosts, svc, host, name, why_not):
+        name = self._free_name("VirtualService", cfg, self.vs_hosts, svc, host, values, why_not)
+        if name is None:
             return None
         http_ports, tcp_ports, skipped = [], [], []
         for p in svc.ports:
