@@ -22,24 +22,39 @@ from ._support import RL_HEAD, ROOT, rl_items, text_of
 MB = 1024 * 1024
 
 
+# Linux hands a child the peak RSS of whoever forked it (ru_maxrss survives fork and
+# exec), and this pytest process may be hundreds of MB by now. So the CLI is forked from
+# a small wrapper (no site, a few MB), which reports the child's wait4 numbers.
+_WRAPPER = """
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+with open(report, "w") as fh:
+    fh.write(f"{os.waitstatus_to_exitcode(status)} {time.perf_counter() - t0} {ru.ru_maxrss}")
+"""
+
+
 def measured(stdin_path: Path | None, *args: str, env_extra: dict[str, str] | None = None):
     """Run the CLI on a file as stdin; return (exit code, stdout, stderr, seconds, peak RSS MiB)."""
     env = dict(os.environ, **(env_extra or {}))
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report"
         stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
         try:
-            start = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "fn", *args], stdin=stdin, stdout=out, stderr=err,
-                                    env=env, cwd=ROOT)
-            _, status, usage = os.wait4(proc.pid, 0)
-            elapsed = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)
+            proc = subprocess.run([sys.executable, "-S", "-c", _WRAPPER, str(report), sys.executable, "-m", "fn", *args],
+                                  stdin=stdin, capture_output=True, env=env, cwd=ROOT)
         finally:
             if stdin_path:
                 stdin.close()
-        out.seek(0)
-        err.seek(0)
-        return proc.returncode, out.read(), err.read().decode(), elapsed, usage.ru_maxrss / 1024
+        code, seconds, rss_kb = report.read_text().split()
+        return int(code), proc.stdout, proc.stderr.decode(), float(seconds), int(rss_kb) / 1024
 
 
 def billion_laughs(levels: int = 9, width: int = 10) -> str:
