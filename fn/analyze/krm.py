@@ -58,6 +58,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+# Analyzer module families (see runner.family) that report on DestinationRules,
+# VirtualServices and PeerAuthentications; istioctl has no PeerAuthentication analyzer
+# apart from the schema, and deprecation covers every kind.
+GENERATED_FAMILIES = frozenset({"destinationrule", "virtualservice", "peerauthentication", "deprecation"})
+
+
 def check_generated(items: list[Item], settings: Any) -> Results:
     """The generator's own output, analyzed with everything around it. Only findings
     about generated objects are kept: each is a defect of the generator."""
@@ -68,7 +74,11 @@ def check_generated(items: list[Item], settings: Any) -> Results:
     mesh = mesh_config_from(resources) or {"rootNamespace": settings.mtls.root_namespace}
     schema = bool(getattr(settings.analyze, "schema_", False)) and runner.schema_available()
     domain = getattr(settings.hosts, "cluster_domain", "cluster.local")
-    for f in runner.run(resources, mesh_config=mesh, schema=schema, cluster_domain=domain):
+    # Only analyzers that report on the kinds the generator makes can find a defect in
+    # it; the others would cost start-up on every run and could only be filtered out.
+    findings = runner.run(resources, mesh_config=mesh, schema=schema, cluster_domain=domain,
+                          families=GENERATED_FAMILIES)
+    for f in findings:
         item = f.resource.item
         if item is not None and is_generated(item):
             out.append(to_result(f, settings.analyze.fail_on))

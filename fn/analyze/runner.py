@@ -131,10 +131,16 @@ class UnknownAnalyzer(ValueError):
 
 
 @functools.lru_cache(maxsize=2)
-def _import_all(schema: bool) -> None:
+def family(module: str) -> str:
+    """The kind an analyzer module reports on: its file is named ``<kind>_<check>``, after
+    istioctl's ``<kind>.<Check>Analyzer``."""
+    return module.rsplit(".", 1)[-1].split("_", 1)[0]
+
+
+def _import_all(schema: bool, families: frozenset[str] | None = None) -> None:
     pkg = importlib.import_module(_PACKAGE)
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name == SCHEMA_MODULE:
+        if info.name == SCHEMA_MODULE or (families is not None and family(info.name) not in families):
             continue
         importlib.import_module(f"{_PACKAGE}.{info.name}")
     if schema and schema_available():
@@ -159,9 +165,14 @@ def _is_schema(cls: type[Analyzer]) -> bool:
     return cls.__module__ == f"{_PACKAGE}.{SCHEMA_MODULE}"
 
 
-def available(schema: bool = False) -> list[type[Analyzer]]:
-    _import_all(schema)
-    return [c for c in model.REGISTRY if schema or not _is_schema(c)]
+def available(schema: bool = False, families: frozenset[str] | None = None) -> list[type[Analyzer]]:
+    """Registered analyzers; with ``families``, only those whose module reports on one of
+    those kinds (the others are not even imported)."""
+    _import_all(schema, families)
+    return [
+        c for c in model.REGISTRY
+        if (schema or not _is_schema(c)) and (families is None or _is_schema(c) or family(c.__module__) in families)
+    ]
 
 
 def names(schema: bool = True) -> list[str]:
@@ -169,11 +180,12 @@ def names(schema: bool = True) -> list[str]:
     return list(dict.fromkeys(c.name for c in available(schema)))
 
 
-def select(wanted: Iterable[str] | None = None, schema: bool = False) -> list[type[Analyzer]]:
+def select(wanted: Iterable[str] | None = None, schema: bool = False,
+           families: frozenset[str] | None = None) -> list[type[Analyzer]]:
     """Analyzer classes to run. Several classes may share one istioctl name (istioctl's
     schema analyzer covers both the CRD schema and Istio's own validation); asking for
     the name runs them all."""
-    pool = available(schema)
+    pool = available(schema, families)
     if wanted is None:
         return pool
     wanted = list(wanted)
@@ -210,10 +222,11 @@ def run(
     schema: bool = False,
     dedupe: bool = True,
     cluster_domain: str = "cluster.local",
+    families: frozenset[str] | None = None,
 ) -> list[Finding]:
     """Findings of the selected analyzers, sorted as istioctl prints them (level, code,
     resource) and, unless ``dedupe`` is off, without repeats."""
-    classes = select(analyzers, schema)
+    classes = select(analyzers, schema, families)
     ctx = Context(resources=[r for r in resources if not _ignored(r)], mesh_config=dict(mesh_config or {}),
                   cluster_domain=cluster_domain)
     findings: list[Finding] = []

@@ -78,3 +78,39 @@ def test_generated_config_is_clean_under_other_settings(name, config):
     run(package_items(files, base), fc, results)
     found = [r for r in analysis_results(results) if r.tags["level"] in ("Error", "Warning")]
     assert found == [], "\n".join(r.describe() for r in found)
+
+
+def test_self_check_loads_only_analyzers_of_the_generated_kinds():
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from fn.function import run
+from fn.items import Item
+from fn.results import Results
+from fn import yamlnodes as yn
+items = [Item(n) for n in yn.compose_all('''apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
+''')]
+run(items, None, Results())
+print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('fn.analyze.analyzers.')))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = eval(out.stdout)
+    assert "virtualservice_destinationrules" in loaded and "destinationrule_subset" in loaded
+    assert not [m for m in loaded if m.startswith(("gateway_", "telemetry_", "sidecar_", "serviceentry_", "schema_"))]
+
+
+def test_every_analyzer_reporting_on_generated_kinds_is_in_a_generated_family():
+    from fn.analyze import runner
+    from fn.analyze.krm import GENERATED_FAMILIES
+
+    for cls in runner.available(schema=False):
+        kind = cls.name.split(".", 1)[0]
+        # An analyzer's module family is the kind of its istioctl name.
+        assert runner.family(cls.__module__) == kind.split("(")[0] or kind == "schema", cls
+        if kind in ("virtualservice", "destinationrule", "peerauthentication"):
+            assert runner.family(cls.__module__) in GENERATED_FAMILIES
