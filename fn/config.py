@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import configbase
 from .configbase import Metadata, Model, fmt, ref_of, report
 from .durations import parse_duration
 from .results import Results
@@ -468,7 +469,4 @@ def defaults() -> dict[str, Any]:
 
 
 def json_schema() -> dict[str, Any]:
-    schema = IstioMesh.model_json_schema(by_alias=True, mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "IstioMesh function config (istio-mesh-fn)"
-    return schema
+    return configbase.json_schema(IstioMesh, "IstioMesh function config (istio-mesh-fn)")

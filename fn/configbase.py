@@ -27,6 +27,14 @@ class Metadata(BaseModel):
     name: str | None = None
 
 
+def json_schema(model: type[BaseModel], title: str) -> dict[str, Any]:
+    """The JSON Schema editors validate a config file against (camelCase, as written)."""
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = title
+    return schema
+
+
 def fmt(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from .. import configbase
 from ..configbase import Metadata, Model, ref_of, report
 from ..results import Results
 
@@ -69,12 +70,5 @@ def load(obj: dict[str, Any], results: Results) -> ValidatorSpec | None:
         return None
 
 
-def defaults() -> dict[str, Any]:
-    return ValidatorSpec().model_dump(mode="json", by_alias=True)
-
-
 def json_schema() -> dict[str, Any]:
-    schema = IstioMeshValidator.model_json_schema(by_alias=True, mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "IstioMeshValidator function config (istio-mesh-fn)"
-    return schema
+    return configbase.json_schema(IstioMeshValidator, "IstioMeshValidator function config (istio-mesh-fn)")
