@@ -268,7 +268,7 @@ def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Res
     if dup is not None:
         results.error(f"functionConfig: {describe_duplicate(dup)}", field={"path": "functionConfig"})
     if not results.has_errors():
-        fc = yn.to_py(yn.get(root, "functionConfig")) if config_override is None else config_override
+        fc = yn.to_py(fc_node) if config_override is None else config_override
         items = run(items, fc, results)
         out_items: list[Node] = [i.node for i in items]
         # Items cache Python copies of what was read from them (the analyzers' whole
