@@ -30,6 +30,21 @@ PROFILE = settings.get_profile(
 
 RL_HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 
+# A Service and the Deployment behind it: the smallest package that generates config.
+SERVICE = """apiVersion: v1
+kind: Service
+metadata: {name: cart, namespace: shop}
+spec:
+  selector: {app: cart}
+  ports: [{name: http, port: 80}]"""
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: cart, version: v1}"""
+
 
 def cli(stdin: bytes | None = b"", *args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
         timeout: float = 120) -> subprocess.CompletedProcess:

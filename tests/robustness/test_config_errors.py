@@ -10,21 +10,8 @@ import pytest
 
 from fn import yamlnodes as yn
 
-from ._support import cli, resource_list, rl_items, rl_results, run_text, text_of
+from ._support import DEPLOYMENT, SERVICE, cli, resource_list, rl_items, rl_results, run_text, text_of
 
-SERVICE = """apiVersion: v1
-kind: Service
-metadata: {name: cart, namespace: shop}
-spec:
-  selector: {app: cart}
-  ports: [{name: http, port: 80}]"""
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart, namespace: shop}
-spec:
-  template:
-    metadata:
-      labels: {app: cart, version: v1}"""
 
 
 def typed(spec_yaml: str, head: str = "apiVersion: istio-mesh-fn.dev/v1alpha1\nkind: IstioMesh\n") -> str:

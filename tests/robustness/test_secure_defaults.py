@@ -12,22 +12,9 @@ import pytest
 
 from fn import yamlnodes as yn
 
-from ._support import ROOT, cli, resource_list, rl_items, rl_results, run_text, text_of
+from ._support import DEPLOYMENT, SERVICE, ROOT, cli, resource_list, rl_items, rl_results, run_text, text_of
 
 NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}"
-SERVICE = """apiVersion: v1
-kind: Service
-metadata: {name: cart, namespace: shop}
-spec:
-  selector: {app: cart}
-  ports: [{name: http, port: 80}]"""
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart, namespace: shop}
-spec:
-  template:
-    metadata:
-      labels: {app: cart, version: v1}"""
 PACKAGE = [NAMESPACE, SERVICE, DEPLOYMENT]
 
 
