@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import given, strategies as st
 
-from fn.config import FLAT_KEYS
+from fn.configmap import FLAT_KEYS
 from fn.core import transform
 from fn.items import Item
 from fn.results import Results

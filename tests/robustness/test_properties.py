@@ -14,8 +14,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from fn import yamlnodes as yn
 from fn.analyze.schema import validate
-from fn.builders.common import OWNER_ANNOTATION, OWNER_VALUE
-from fn.builders.namespace import DATAPLANE, INJECTION, REVISION
+from fn.policies import OWNER_ANNOTATION, OWNER_VALUE
+from fn.mesh.namespaces import DATAPLANE, INJECTION, REVISION
 from fn.resourcelist import parse_documents
 
 from ._support import PROFILE, assert_no_anchors, identity, resource_list, rl_items, run_text, text_of

@@ -1,9 +1,9 @@
-"""Table-driven tests of the builders, one Istio kind each."""
+"""Table-driven tests of the policies' object builders, one Istio kind each."""
 
 import pytest
 
-from fn.builders import destinationrule, namespace, peerauthentication, virtualservice
-from fn.builders.common import OWNER_ANNOTATION
+from fn.mesh import namespaces as namespace
+from fn.policies import OWNER_ANNOTATION, destinationrule, peerauthentication, virtualservice
 
 VS_DEFAULTS = dict(name="cart", namespace="shop", labels={}, host="cart", timeout="30s",
                    retries={"attempts": 3, "perTryTimeout": "10s"})

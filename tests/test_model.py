@@ -1,7 +1,15 @@
 import pytest
 
-from fn.discovery import HTTP, TCP, TLS, UDP, UNKNOWN, discover, port_protocol
+from fn import mesh
+from fn.mesh import HTTP, TCP, TLS, UDP, UNKNOWN
+from fn.mesh.ports import port_protocol
+from fn.settings import Settings
 from krm import items_from_yaml
+
+
+def discover(items, default_namespace):
+    model, _ = mesh.build(items, Settings(default_namespace=default_namespace or None))
+    return model.services
 
 
 @pytest.mark.parametrize("port,expected", [
@@ -102,4 +110,4 @@ spec:
 def test_service_without_selector_matches_nothing():
     pkg = "apiVersion: v1\nkind: Service\nmetadata: {name: ext}\nspec: {ports: [{port: 80}]}\n---\n" + PACKAGE
     svcs = {s.name: s for s in discover(items_from_yaml(pkg), "")}
-    assert svcs["ext"].workloads == [] and svcs["ext"].selector == {}
+    assert svcs["ext"].workloads == () and svcs["ext"].selector == {}
