@@ -6,12 +6,14 @@ import gc
 import os
 import sys
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from . import __version__
 
 if TYPE_CHECKING:
     import argparse
+
+    from .results import Result
 
 USAGE = """\
 istio-mesh-fn                      KRM function: ResourceList on stdin, ResourceList on stdout
@@ -32,7 +34,7 @@ def _read_config(path: str) -> object:
     return yn.to_py(docs[0])
 
 
-def _report(results, stream) -> None:
+def _report(results: list[Result], stream: TextIO) -> None:
     verbose = os.environ.get("ISTIO_MESH_FN_VERBOSE", "") not in ("", "0", "false")
     for r in results:
         if r.severity != "info" or verbose:
@@ -94,7 +96,7 @@ def run_function(argv: list[str]) -> int:
     return outcome.exit_code
 
 
-def _read_limited(stream, limit: int) -> tuple[bytes, int]:
+def _read_limited(stream: BinaryIO, limit: int) -> tuple[bytes, int]:
     """Up to ``limit`` bytes, and the input's size. Past the limit the rest is read and
     dropped, so memory stays bounded and the writer never sees a broken pipe."""
     data = stream.read(limit + 1)

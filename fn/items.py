@@ -27,7 +27,7 @@ class Item:
     def __init__(self, node: MappingNode):
         self.node = node
         self._meta: dict[str, Any] | None = None
-        self._obj: Any = None
+        self._obj: dict[str, Any] | None = None
         self._labels: dict[str, str] | None = None
         self._annotations: dict[str, str] | None = None
 

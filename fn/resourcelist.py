@@ -135,7 +135,8 @@ def describe_duplicate(key: ScalarNode) -> str:
 
 def _children(node: Node) -> list[Node]:
     if isinstance(node, SequenceNode):
-        return node.value
+        children: list[Node] = node.value
+        return children
     if isinstance(node, MappingNode):
         return [n for pair in node.value for n in pair]
     return []
@@ -270,7 +271,7 @@ def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Res
     if not results.has_errors():
         fc = yn.to_py(fc_node) if config_override is None else config_override
         items = run(items, fc, results)
-        out_items: list[Node] = [i.node for i in items]
+        out_items: list[Node] | Node = [i.node for i in items]
         # Items cache Python copies of what was read from them (the analyzers' whole
         # objects too): free them before the emitter builds its own tables of every
         # node, the moment memory peaks.
@@ -344,6 +345,7 @@ def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
             dup = duplicate_key(docs[0], deep=False)
             if dup is not None:
                 raise InputError(f"ResourceList: {describe_duplicate(dup)}")
+            assert isinstance(docs[0], MappingNode)  # rl lists mapping documents only
             return process_resource_list(docs[0], run, config_override)
         first = docs[0]
         if not isinstance(first, MappingNode):

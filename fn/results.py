@@ -48,7 +48,7 @@ class Result:
         return f"[{self.severity}] {self.message}{suffix}"
 
 
-class Results(list):
+class Results(list[Result]):
     """A list of results with logger-style helpers."""
 
     def add(self, severity: str, message: str, **kw: Any) -> Result:
