@@ -64,6 +64,7 @@ FLAT_KEYS: dict[str, tuple[tuple[str, ...], Any]] = {
     "excludeNames": (("exclude", "names"), _csv),
     "excludeNamespaces": (("exclude", "namespaces"), _csv),
     "excludeSelector": (("exclude", "selector"), _selector),
+    "registerResources": (("kustomize", "registerResources"), str),
     "analyzeSchema": (("analyze", "schema"), str),
     "failOn": (("analyze", "failOn"), str),
 }

@@ -141,6 +141,11 @@ class Exclude:
 
 
 @dataclass(frozen=True)
+class Kustomize:
+    register_resources: bool = True
+
+
+@dataclass(frozen=True)
 class Analyze:
     generated: bool = True
     schema_: bool = False
@@ -158,6 +163,7 @@ class Settings:
     paths: Paths = field(default_factory=Paths)
     services: tuple[ServiceOverride, ...] = ()
     exclude: Exclude = field(default_factory=Exclude)
+    kustomize: Kustomize = field(default_factory=Kustomize)
     analyze: Analyze = field(default_factory=Analyze)
 
 
@@ -204,6 +210,7 @@ def from_data(data: Mapping[str, Any]) -> Settings:
         paths=Paths(**data["paths"]),
         services=tuple(_override(o) for o in data.get("services") or ()),
         exclude=Exclude(tuple(ex.get("names") or ()), tuple(ex.get("namespaces") or ()), _selector(ex.get("selector"))),
+        kustomize=Kustomize(**data["kustomize"]),
         analyze=Analyze(**data["analyze"]),
     )
 

@@ -21,6 +21,8 @@ class Port:
     number: int
     name: str
     protocol: str
+    # Carries long-lived streams (websockets): a route timeout would cut them off.
+    stream: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ class MeshModel:
     # Namespaces whose pods the function puts on the mesh: those of the Services it
     # manages and the Namespace items it labels (sorted).
     mesh_namespaces: tuple[str, ...]
+    # Whether the package itself holds anything in the root namespace (a platform
+    # package) or only application namespaces.
+    root_in_package: bool = False
 
     def namespace(self, name: str) -> Namespace:
         found = self.namespaces.get(name)
