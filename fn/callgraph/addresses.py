@@ -70,7 +70,8 @@ _TRAIL = ":."
 # Wrapper schemes in front of the real URL: jdbc:mysql://..., r2dbc:pool:postgresql://...
 _WRAPPERS = re.compile(r"^(?:jdbc|r2dbc):(?:(?:tc|pool|log4jdbc|otel|p6spy|aws-wrapper):)*", re.I)
 _ORACLE = re.compile(r"^oracle:[a-z]+:@(//)?(?P<rest>.+)$", re.I)
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<authority>[^/?#]*)(?P<rest>.*)$")
+# Searched, not anchored: a URL may follow a label ("heap:https://olm-operator-metrics:8443").
+_URL = re.compile(r"(?<![A-Za-z0-9+.\-])(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<authority>[^/?#]*)(?P<rest>.*)$")
 _HOSTPORT = re.compile(r"^(?P<host>[A-Za-z0-9.\-_]+):(?P<port>\d{1,5})(?:[/:?#].*)?$")
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-_.]*[A-Za-z0-9])?$")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
@@ -128,7 +129,7 @@ def parse(token: str) -> Address | None:
     if m:
         # jdbc:oracle:thin:@host:1521:SID and jdbc:oracle:thin:@//host:1521/service
         return _hostport(m.group("rest"), "oracle", text)
-    m = _URL.match(body)
+    m = _URL.search(body)
     if m:
         # The user part may hold an unexpanded $(PASSWORD); only the host must be known.
         authority = m.group("authority").rpartition("@")[2]

@@ -95,3 +95,10 @@ def test_looks_external(token, external):
     addr = ad.parse(token)
     assert addr is not None
     assert ad.looks_external(addr, "cluster.local") is external
+
+
+def test_a_url_after_a_label():
+    # OpenShift's collect-profiles CronJob passes name:URL pairs as arguments.
+    addr = ad.parse("olm-operator-heap-:https://olm-operator-metrics:8443/debug/pprof/heap")
+    assert addr is not None
+    assert (addr.host, addr.port, addr.scheme) == ("olm-operator-metrics", 8443, "https")
