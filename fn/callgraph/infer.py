@@ -74,7 +74,7 @@ def infer(items: Iterable[Item], cluster_domain: str = "cluster.local", *,
                   if i.kind == "ConfigMap" and i.api_version == "v1"}
     workloads = {p.ref: _workload(p) for p in pods}
     services = _services(items, default_namespace, list(workloads.values()))
-    index = _ServiceIndex(services, domain)
+    index = _ServiceIndex(services, domain, workloads)
 
     found: list[_Found] = []
     for pod in pods:
@@ -347,9 +347,20 @@ def _match_workload(spec: str, workloads: dict[WorkloadRef, Workload]) -> list[W
 # ---------------------------------------------------------------- resolution
 
 class _ServiceIndex:
-    def __init__(self, services: list[Service], domain: str):
+    def __init__(self, services: list[Service], domain: str, workloads: dict[WorkloadRef, Workload]):
         self.by_name = {(s.ref.namespace, s.ref.name): s for s in services}
         self.domain = domain
+        self.workloads = workloads
+
+    def target_ports(self, svc: Service, port: ServicePort) -> set[int]:
+        """The container port numbers behind a Service port (a named targetPort may
+        differ between the workloads it selects)."""
+        if isinstance(port.target_port, int):
+            return {port.target_port}
+        out = set()
+        for ref in svc.workloads:
+            out.update(n for name, n in self.workloads[ref].container_ports if name == port.target_port)
+        return out
 
     def lookup(self, host: str, caller_ns: str) -> Service | None:
         """The Service ``host`` resolves to from a pod in ``caller_ns``.
@@ -431,7 +442,7 @@ def _service_port(svc: Service, port: int, index: _ServiceIndex) -> int | None:
             return p.port
     if svc.headless:
         for p in svc.ports:
-            if p.target_port == port:
+            if port in index.target_ports(svc, p):
                 return p.port
     return None
 

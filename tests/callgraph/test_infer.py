@@ -242,3 +242,19 @@ def test_results_are_frozen_and_stable():
     assert a == b
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.edges[0].ports = ()  # type: ignore[misc]
+
+
+def test_headless_named_target_port_is_resolved_through_the_pods():
+    web = Item.from_obj({
+        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web", "namespace": "a"},
+        "spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+            {"name": "c", "image": "x", "ports": [{"name": "http", "containerPort": 8080}]}]}}}})
+    headless = Item.from_obj({
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "a"},
+        "spec": {"clusterIP": "None", "selector": {"app": "web"},
+                 "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}})
+    graph = infer([web, headless, deploy("probe", "a", env=["web-0.web:8080", "web-1.web:9090"])])
+    (edge,) = [e for e in graph.edges if e.caller.name == "probe"]
+    assert (str(edge.service), edge.ports) == ("a/web", (80,))
+    (note,) = graph.notes
+    assert "9090" in note.message
