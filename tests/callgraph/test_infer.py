@@ -258,3 +258,15 @@ def test_headless_named_target_port_is_resolved_through_the_pods():
     assert (str(edge.service), edge.ports) == ("a/web", (80,))
     (note,) = graph.notes
     assert "9090" in note.message
+
+
+def test_rollout_with_workload_ref_uses_the_deployments_pods():
+    rollout = Item.from_obj({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "api", "namespace": "a"},
+        "spec": {"workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api-template"}}})
+    items = [rollout, deploy("api-template", "a", env=["http://db"], labels={"app": "api"}),
+             svc("db", "a"), deploy("db", "a")]
+    graph = infer(items)
+    roll = next(w for w in graph.workloads if w.ref.kind == "Rollout")
+    assert dict(roll.pod_labels) == {"app": "api"}
+    assert {(e.caller.kind, e.caller.name) for e in graph.edges} == {("Rollout", "api"), ("Deployment", "api-template")}
