@@ -147,7 +147,7 @@ def _workload(pod: _Pod) -> Workload:
     sa = str(pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount") or "default")
     ports = []
     for c in _containers(pod.spec):
-        for p in c[1].get("ports") or []:
+        for p in _list(c[1].get("ports")):
             if isinstance(p, dict) and p.get("name") and isinstance(p.get("containerPort"), int):
                 ports.append((str(p["name"]), p["containerPort"]))
     return Workload(pod.ref, tuple(sorted(pod.labels.items())), sa, tuple(sorted(set(ports))))
@@ -163,7 +163,7 @@ def _services(items: list[Item], default_namespace: str, workloads: list[Workloa
         ns = _ns(item, default_namespace)
         selector = _str_map(spec.get("selector"))
         ports = []
-        for p in spec.get("ports") or []:
+        for p in _list(spec.get("ports")):
             if not isinstance(p, dict):
                 continue
             try:
@@ -188,13 +188,25 @@ def _services(items: list[Item], default_namespace: str, workloads: list[Workloa
 
 def _containers(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for key in ("initContainers", "containers"):
-        for i, c in enumerate(spec.get(key) or []):
+        for i, c in enumerate(_list(spec.get(key))):
             if isinstance(c, dict):
                 yield f"{key}[{i}]", c
 
 
 def _str_map(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+    return {str(k): _str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str:
+    # As YAML wrote it: a label `true` read as a bool is still the string "true".
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _list(value: Any) -> list[Any]:
+    """A list field, or nothing: malformed input is for the analyzers to report."""
+    return value if isinstance(value, list) else []
 
 
 # ---------------------------------------------------------------- sources
@@ -211,7 +223,7 @@ def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], services: list
 
     for cpath, c in _containers(pod.spec):
         base = dict(links)
-        for j, src in enumerate(c.get("envFrom") or []):
+        for j, src in enumerate(_list(c.get("envFrom"))):
             ref = src.get("configMapRef") if isinstance(src, dict) else None
             if isinstance(ref, dict) and ref.get("name"):
                 used.setdefault(str(ref["name"]), f"{pod.prefix}.{cpath}.envFrom[{j}].configMapRef")
@@ -221,12 +233,12 @@ def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], services: list
                         base[prefix + k] = v
         entries: list[tuple[str, str | None]] = []
         literal: list[tuple[int, str]] = []
-        for j, e in enumerate(c.get("env") or []):
+        for j, e in enumerate(_list(c.get("env"))):
             if not isinstance(e, dict) or not e.get("name"):
                 continue
             name = str(e["name"])
             if "value" in e and e["value"] is not None:
-                entries.append((name, str(e["value"])))
+                entries.append((name, _str(e["value"])))
                 literal.append((j, name))
                 continue
             ref = (e.get("valueFrom") or {}).get("configMapKeyRef") if isinstance(e.get("valueFrom"), dict) else None
@@ -246,18 +258,18 @@ def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], services: list
             yield from _scan(pod.ref, values[name], "env", item_name, pod.item.path,
                              f"{pod.prefix}.{cpath}.env[{j}].value")
         for key in ("command", "args"):
-            for j, arg in enumerate(c.get(key) or []):
+            for j, arg in enumerate(_list(c.get(key))):
                 if arg is None:
                     continue
-                text = ad.expand(str(arg), env_map.get)
+                text = ad.expand(_str(arg), env_map.get)
                 yield from _scan(pod.ref, text, key, item_name, pod.item.path, f"{pod.prefix}.{cpath}.{key}[{j}]")
-    for j, vol in enumerate(pod.spec.get("volumes") or []):
+    for j, vol in enumerate(_list(pod.spec.get("volumes"))):
         if not isinstance(vol, dict):
             continue
         if isinstance(vol.get("configMap"), dict) and vol["configMap"].get("name"):
             used.setdefault(str(vol["configMap"]["name"]), f"{pod.prefix}.volumes[{j}].configMap")
         projected = vol.get("projected") if isinstance(vol.get("projected"), dict) else {}
-        for k, s in enumerate(projected.get("sources") or []):
+        for k, s in enumerate(_list(projected.get("sources"))):
             if isinstance(s, dict) and isinstance(s.get("configMap"), dict) and s["configMap"].get("name"):
                 used.setdefault(str(s["configMap"]["name"]),
                                 f"{pod.prefix}.volumes[{j}].projected.sources[{k}].configMap")
