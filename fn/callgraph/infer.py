@@ -305,12 +305,58 @@ def _service_links(services: list[Service], ns: str) -> dict[str, str]:
 def _scan(caller: WorkloadRef, text: str, source: str, item: str, file: str, path: str,
           via: str = "") -> Iterator[_Found]:
     seen = set()
-    for tok in ad.tokens(text):
-        addr = ad.parse(tok)
-        if addr is None or (addr.host, addr.port, addr.scheme) in seen:
+    for addr in _addresses(text, source == "configmap"):
+        if (addr.host, addr.port, addr.scheme) in seen:
             continue
         seen.add((addr.host, addr.port, addr.scheme))
-        yield _Found(caller, addr, Evidence(source, item, file, path, tok, via, addr.effective_port))
+        yield _Found(caller, addr, Evidence(source, item, file, path, addr.text, via, addr.effective_port))
+
+
+def _addresses(text: str, is_file: bool) -> Iterator[ad.Address]:
+    """Addresses in a value. A multi-line ConfigMap value is a file: there a line whose
+    value is prose (words separated by spaces, e.g. a JSON "description") yields only
+    addresses with a port or a ``.svc`` name, since its bare words and links are text,
+    not connections; and JSON Schema references (``$schema``, ``$id``) are skipped."""
+    if not is_file or "\n" not in text.strip():
+        for tok in ad.tokens(text):
+            addr = ad.parse(tok)
+            if addr is not None:
+                yield addr
+        return
+    for line in text.splitlines():
+        key, value = _split_line(line)
+        if key.strip("\"' ") in ("$schema", "$id"):
+            continue
+        prose = " " in _PROSE_SPACES.sub(",", value.strip().strip("\"',"))
+        for tok in ad.tokens(line):
+            addr = ad.parse(tok)
+            if addr is None:
+                continue
+            if prose and addr.port is None and not _cluster_name(addr.host):
+                continue
+            yield addr
+
+
+_PROSE_SPACES = re.compile(r"\s*[,;]\s*|\s*=\s*")
+
+
+def _split_line(line: str) -> tuple[str, str]:
+    """``key`` and ``value`` of a properties, YAML or JSON line (``key=v``, ``key: v``,
+    ``"key": v``, ``- v``); the whole line is the value when it has no key."""
+    stripped = line.strip()
+    if stripped.startswith("- "):
+        return "", stripped[2:]
+    for sep in ("=", ": ", ":\t"):
+        head, found, tail = stripped.partition(sep)
+        if found and " " not in head.strip().strip("\"'"):
+            return head, tail
+    if stripped.endswith(":"):
+        return stripped[:-1], ""
+    return "", stripped
+
+
+def _cluster_name(host: str) -> bool:
+    return host.endswith(".svc") or ".svc." in host
 
 
 def _declared_addresses(text: str) -> list[tuple[str, ad.Address | None]]:

@@ -270,3 +270,34 @@ def test_rollout_with_workload_ref_uses_the_deployments_pods():
     roll = next(w for w in graph.workloads if w.ref.kind == "Rollout")
     assert dict(roll.pod_labels) == {"app": "api"}
     assert {(e.caller.kind, e.caller.name) for e in graph.edges} == {("Rollout", "api"), ("Deployment", "api-template")}
+
+
+# A feature-flag file and a product catalogue as the OpenTelemetry demo mounts them
+# (open-telemetry/opentelemetry-demo, kubernetes/opentelemetry-demo.yaml at a8a3ea26):
+# prose that names services, links, and a JSON Schema URL.
+FLAGS_JSON = """{
+  "$schema": "https://flagd.dev/schema/v0/flags.json",
+  "flags": {
+    "cartFailure": {
+      "description": "Fail cart service when the payment service is slow",
+      "state": "ENABLED"
+    },
+    "collector": {"endpoint": "http://collector:4317", "fallback": "collector"}
+  },
+  "credits": "Photo by someone, see https://creativecommons.org/licenses/by/4.0/ for terms"
+}
+"""
+
+
+def test_prose_in_config_files_is_text_not_calls():
+    cm = Item.from_obj({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "flags", "namespace": "a"},
+                        "data": {"demo.flagd.json": FLAGS_JSON}})
+    flagd = Item.from_obj({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "flagd", "namespace": "a"},
+        "spec": {"template": {"metadata": {"labels": {"app": "flagd"}}, "spec": {
+            "containers": [{"name": "c", "image": "x"}],
+            "volumes": [{"name": "f", "configMap": {"name": "flags"}}]}}}})
+    items = [cm, flagd] + [i for n in ("cart", "payment", "collector") for i in (svc(n, "a", (4317,)), deploy(n, "a"))]
+    graph = infer(items)
+    assert edges(graph) == {("a/flagd", "a/collector", (4317,))}
+    assert graph.externals == ()
