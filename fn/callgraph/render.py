@@ -125,7 +125,7 @@ def _dq(text: str) -> str:
 def dot(graph: CallGraph) -> str:
     lay = _Layout(graph)
     shapes = {"workload": "box, style=rounded", "service": "box", "external": "hexagon"}
-    lines = ["digraph callgraph {", "  rankdir=LR;", "  node [fontname=Helvetica];"]
+    lines = ["digraph callgraph {", "  rankdir=LR;", "  node [fontname=Helvetica];", "  edge [fontname=Helvetica];"]
 
     def node(i: str, indent: str) -> str:
         return f"{indent}{i} [label={_dq(lay.labels[i])}, shape={shapes[lay.kinds[i]]}];"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,11 @@ def test_bad_input_exits_2_with_a_message():
     assert broken.returncode == 2 and "<stdin>" in broken.stderr and "Traceback" not in broken.stderr
     usage = run("-o", "svg")
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+@pytest.mark.parametrize("name", ["boutique.yaml", "sockshop.yaml", "platform.yaml"])
+def test_graphviz_accepts_the_dot(name):
+    out = run("-o", "dot", str(DATA / name)).stdout
+    result = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and not result.stderr, result.stderr
