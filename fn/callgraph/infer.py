@@ -76,10 +76,11 @@ def infer(items: Iterable[Item], cluster_domain: str = "cluster.local", *,
     services = _services(items, default_namespace, list(workloads.values()))
     index = _ServiceIndex(services, domain, workloads)
 
+    links = _service_links(services)
     found: list[_Found] = []
     for pod in pods:
         if infer_edges:
-            found.extend(_from_pod(pod, configmaps, services))
+            found.extend(_from_pod(pod, configmaps, links.get(pod.ref.namespace, {})))
         found.extend(_from_annotation(pod))
     notes: list[Note] = []
     found.extend(_from_config(declared, workloads, notes))
@@ -154,6 +155,12 @@ def _workload(pod: _Pod) -> Workload:
 
 
 def _services(items: list[Item], default_namespace: str, workloads: list[Workload]) -> list[Service]:
+    # Workloads by (namespace, label, value): a selector is checked against its smallest
+    # bucket, not against every workload.
+    by_label: dict[tuple[str, str, str], list[Workload]] = defaultdict(list)
+    for w in workloads:
+        for k, v in w.pod_labels:
+            by_label[(w.ref.namespace, k, v)].append(w)
     out = []
     for item in items:
         if item.kind != "Service" or item.api_version != "v1":
@@ -174,9 +181,10 @@ def _services(items: list[Item], default_namespace: str, workloads: list[Workloa
             target = target if isinstance(target, int) else (int(target) if str(target).isdigit() else str(target))
             ports.append(ServicePort(number, str(p.get("name") or ""), str(p.get("protocol") or "TCP").upper(),
                                      target))
+        buckets = [by_label.get((ns, k, v), []) for k, v in selector.items()]
+        smallest = min(buckets, key=len) if buckets else []
         backing = tuple(sorted(
-            w.ref for w in workloads
-            if selector and w.ref.namespace == ns and all(dict(w.pod_labels).get(k) == v for k, v in selector.items())
+            w.ref for w in smallest if all((k, v) in w.pod_labels for k, v in selector.items())
         ))
         out.append(Service(
             ref=ServiceRef(ns, item.name), type=str(spec.get("type") or "ClusterIP"),
@@ -211,10 +219,10 @@ def _list(value: Any) -> list[Any]:
 
 # ---------------------------------------------------------------- sources
 
-def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], services: list[Service]) -> Iterator[_Found]:
+def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], service_links: dict[str, str]) -> Iterator[_Found]:
     ns = pod.ref.namespace
     item_name = pod.item.describe()
-    links = _service_links(services, ns) if pod.spec.get("enableServiceLinks") is not False else {}
+    links = service_links if pod.spec.get("enableServiceLinks") is not False else {}
     used: dict[str, str] = {}  # ConfigMap name -> the first field that references it
 
     def cm_data(name: Any) -> dict[str, str] | None:
@@ -285,21 +293,22 @@ def _data_path(key: str) -> str:
     return f"data.{key}" if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f"data[{key}]"
 
 
-def _service_links(services: list[Service], ns: str) -> dict[str, str]:
-    """The ``<SVC>_SERVICE_HOST``/``_PORT`` variables the kubelet injects for Services
-    in the pod's namespace. The host is really the ClusterIP; the Service's name stands
-    in for it so that ``$(CART_SERVICE_HOST)`` still names the Service."""
-    out = {}
+def _service_links(services: list[Service]) -> dict[str, dict[str, str]]:
+    """Per namespace, the ``<SVC>_SERVICE_HOST``/``_PORT`` variables the kubelet injects
+    for its Services. The host is really the ClusterIP; the Service's name stands in for
+    it so that ``$(CART_SERVICE_HOST)`` still names the Service."""
+    by_ns: dict[str, dict[str, str]] = defaultdict(dict)
     for s in services:
-        if s.ref.namespace != ns or s.headless or s.type == "ExternalName" or not s.ports:
+        if s.headless or s.type == "ExternalName" or not s.ports:
             continue
+        out = by_ns[s.ref.namespace]
         env = s.ref.name.upper().replace("-", "_")
         out[f"{env}_SERVICE_HOST"] = s.ref.name
         out[f"{env}_SERVICE_PORT"] = str(s.ports[0].port)
         for p in s.ports:
             if p.name:
                 out[f"{env}_SERVICE_PORT_{p.name.upper().replace('-', '_')}"] = str(p.port)
-    return out
+    return by_ns
 
 
 def _scan(caller: WorkloadRef, text: str, source: str, item: str, file: str, path: str,
