@@ -26,6 +26,7 @@ RL_KIND = "ResourceList"
 MAX_EXPANDED_NODES = 2_000_000
 MAX_EXPANSION_RATIO = 10
 
+
 class InputError(Exception):
     """The input cannot be read as a ResourceList or as Kubernetes objects."""
 
