@@ -18,6 +18,7 @@ istio-mesh-fn                      KRM function: ResourceList on stdin, Resource
 istio-mesh-fn --config FILE        plain mode: Kubernetes objects on stdin (helm --post-renderer, pipes)
 istio-mesh-fn [--config FILE] PATH...   read files instead of stdin
 istio-mesh-fn analyze [-o text|json|yaml] [--fail-on LEVEL] PATH...
+istio-mesh-fn graph [-o mermaid|dot|json] [PATH...]   who calls whom, inferred from the manifests
 istio-mesh-fn schema               print the function config's JSON Schema
 """
 
@@ -179,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             from .analyze.cli import main as analyze_main
 
             return analyze_main(argv[1:])
+        if argv[:1] == ["graph"]:
+            from .graph_cli import main as graph_main
+
+            return graph_main(argv[1:])
         if argv[:1] == ["schema"]:
             import json
 
