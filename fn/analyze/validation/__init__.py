@@ -11,9 +11,10 @@ pkg/config/validation/agent at 86c9f01fd735fb01d8192f5bcaf0d424afb7f14c.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .common import Validation
+if TYPE_CHECKING:
+    from .common import Validation
 
 KINDS: dict[tuple[str, str], str] = {
     ("networking.istio.io", "DestinationRule"): "destinationrule",
@@ -41,6 +42,8 @@ def validate(obj: dict[str, Any], default_namespace: str = "") -> Validation:
     group = api_version.split("/", 1)[0] if "/" in api_version else ""
     kind = str(obj.get("kind") or "")
     module = KINDS.get((group, kind))
+    from .common import Validation
+
     if module is None:
         return Validation()
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -77,4 +80,4 @@ def _metadata(kind: str, name: str, namespace: str, meta: dict[str, Any], spec: 
     return None
 
 
-__all__ = ["KINDS", "Validation", "supports", "validate"]
+__all__ = ["KINDS", "supports", "validate"]

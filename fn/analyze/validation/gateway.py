@@ -67,7 +67,7 @@ def _server(server: Any, semantics: bool) -> Validation:
         elif proto not in TLS_PROTOCOLS and tls is not None:
             if proto in HTTP_PROTOCOLS:
                 t = d(tls)
-                passthrough = s(t.get("mode")) in ("PASSTHROUGH", "AUTO_PASSTHROUGH")
+                passthrough = (s(t.get("mode")) or "PASSTHROUGH") in ("PASSTHROUGH", "AUTO_PASSTHROUGH")
                 if not passthrough or any(s(t.get(k)) for k in ("caCertificates", "privateKey", "serverCertificate")):
                     v.err("server cannot have TLS settings for plain text HTTP ports")
             else:

@@ -1,0 +1,59 @@
+"""Istio's own validation against Istio's own test tables.
+
+tests/data/istio-validation/*.yaml are istio/istio's validation_test.go tables (commit in
+each file) translated into objects: each case says whether Istio accepts the object,
+whether it warns, and for message tables a substring of the error or warning. Every case
+runs through the analyzer the way ``istio-mesh-fn analyze`` runs it: errors are IST0106,
+warnings IST0133 (and, for VirtualServices, the unreachable-rule warnings that istioctl
+reports from the same validation).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fn.analyze import runner
+from fn.analyze.model import Resource
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "istio-validation"
+FILES = sorted(DATA.glob("*.yaml"))
+WARNING_CODES = {"IST0133", "IST0130", "IST0131"}  # SchemaWarning, VS unreachable rule, ineffective match
+
+
+def _cases():
+    for path in FILES:
+        doc = yaml.safe_load(path.read_text())
+        for i, case in enumerate(doc["cases"]):
+            yield pytest.param(doc["kind"], case, id=f"{path.stem}[{i}] {case['name']}")
+
+
+def _verdict(kind: str, obj: dict) -> tuple[list[str], list[str]]:
+    wanted = [f"schema.ValidationAnalyzer.{kind}"]
+    if kind == "VirtualService":
+        wanted.append("schema.CollectionValidationAnalyzer(VirtualService)")
+    findings = runner.run([Resource(obj=obj)], analyzers=wanted, dedupe=False)
+    errors = [f.message for f in findings if f.code == "IST0106"]
+    warnings = [f.message for f in findings if f.code in WARNING_CODES]
+    unexpected = [f for f in findings if f.code not in WARNING_CODES | {"IST0106"}]
+    assert not unexpected, [f"{f.code} {f.message}" for f in unexpected]
+    return errors, warnings
+
+
+@pytest.mark.parametrize("kind,case", list(_cases()))
+def test_istio_table(kind, case):
+    errors, warnings = _verdict(kind, case["object"])
+    assert (not errors) == case["valid"], errors
+    assert bool(warnings) == case["warning"], warnings
+    if case.get("error"):
+        assert any(case["error"] in e for e in errors), errors
+    if case.get("warningText"):
+        assert any(case["warningText"] in w for w in warnings), warnings
+
+
+def test_every_kind_has_a_table():
+    kinds = {yaml.safe_load(p.read_text())["kind"] for p in FILES}
+    assert kinds == {"DestinationRule", "VirtualService", "Gateway", "ServiceEntry", "Sidecar",
+                     "AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication"}
