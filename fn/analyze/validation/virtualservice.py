@@ -537,7 +537,12 @@ def _direct_response(resp: Any) -> Validation:
     body = resp.get("body")
     if body is not None:
         body = d(body)
-        size = len(s(body.get("string"))) if body.get("string") is not None else len(s(body.get("bytes")))
+        if body.get("string") is not None:
+            size = len(s(body.get("string")).encode())
+        else:
+            # protobuf JSON writes bytes as base64: four characters per three bytes.
+            text = s(body.get("bytes")).rstrip("=")
+            size = len(text) * 3 // 4
         if size > 1024 * 1024:
             v.err("large direct_responses may impact control plane performance, must be less than 1MB")
         elif size > 100 * 1024:
