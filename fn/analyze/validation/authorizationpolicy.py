@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .common import Validation, d, go_q, is_ip, lst, parse_prefix, s, validate_policy_targets
+from .common import pattern, Validation, d, go_q, is_ip, lst, parse_prefix, s, validate_policy_targets
 
 _SOURCE_FIELDS = ("principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks", "notPrincipals",
                   "notRequestPrincipals", "notNamespaces", "notIpBlocks", "notRemoteIpBlocks", "serviceAccounts",
@@ -22,7 +22,6 @@ _CUSTOM_UNSUPPORTED = (("namespaces", "From.Namespaces"), ("notNamespaces", "Fro
 _TCP_SOURCE = ("notPrincipals", "principals", "ipBlocks", "notIpBlocks", "namespaces", "notNamespaces",
                "remoteIpBlocks", "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts")
 _OP_FIELDS = ("ports", "methods", "paths", "hosts", "notPorts", "notMethods", "notPaths", "notHosts")
-_VALID_LITERAL = re.compile(r"[a-zA-Z0-9\-._~%!$&'()+,;:@=]+\Z")
 
 
 def validate(name: str, namespace: str, spec: dict[str, Any], meta: dict[str, Any]) -> Validation:
@@ -213,7 +212,7 @@ def _path_template(key: str, paths: list[str]) -> str | None:
             if "{" in glob or "}" in glob:
                 return (f"invalid or unsupported path {path}, found in {key}. Contains '{{' or '}}' beyond a "
                         "supported path template")
-            if template and not _VALID_LITERAL.match(glob):
+            if template and not pattern("path_literal").match(glob):
                 return (f"invalid or unsupported path {path}, found in {key}. Contains segment {glob} with invalid "
                         "string literal")
     return None

@@ -8,19 +8,23 @@ has the wrong type is the CRD schema's business, so helpers here read leniently.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Iterable
 
 
-@dataclass
 class Validation:
     """Istio's ``Validation``: errors reject the object, warnings are reported."""
 
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("errors", "warnings")
+
+    def __init__(self, errors: list[str] | None = None, warnings: list[str] | None = None) -> None:
+        self.errors: list[str] = errors if errors is not None else []
+        self.warnings: list[str] = warnings if warnings is not None else []
+
+    def __repr__(self) -> str:
+        return f"Validation(errors={self.errors!r}, warnings={self.warnings!r})"
 
     def err(self, *messages: str | None) -> "Validation":
         self.errors.extend(m for m in messages if m)
@@ -101,20 +105,33 @@ def present(obj: dict[str, Any], key: str) -> bool:
 
 # ------------------------------------------------------------------ names
 
-_DNS1123_LABEL = re.compile(r"[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?\Z")
-_WILDCARD_PREFIX = re.compile(r"(?:\*|(?:\*|\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)\Z")
+_LABEL = r"[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?"
 _QUALIFIED_NAME = r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_DNS_PREFIX = r"[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)*/"
-_TAG_KEY = re.compile("(" + _DNS_PREFIX + ")?(" + _QUALIFIED_NAME + r")\Z")
-_LABEL_VALUE = re.compile("(" + _QUALIFIED_NAME + r")?\Z")
+_PATTERNS = {
+    "label": _LABEL + r"\Z",
+    "wildcard": r"(?:\*|(?:\*|\*-)?" + _LABEL + r")\Z",
+    "tag_key": "(" + _LABEL + r"(?:\." + _LABEL + ")*/)?(" + _QUALIFIED_NAME + r")\Z",
+    "label_value": "(" + _QUALIFIED_NAME + r")?\Z",
+    # RFC 7230 token characters: a header name.
+    "tchars": r"[!#$%&'*+\-.^_`|~A-Za-z0-9]+\Z",
+    "strict_header": r"[-_A-Za-z0-9]+\Z",
+    "header_value": "[^\u0000-\u0008\u000A-\u001F\u007F]*\\Z",
+    "path_literal": r"[a-zA-Z0-9\-._~%!$&'()+,;:@=]+\Z",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def pattern(name: str) -> re.Pattern[str]:
+    # Compiled on first use: the generator's self-check may need only one or two.
+    return re.compile(_PATTERNS[name])
 
 
 def is_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and bool(_DNS1123_LABEL.match(value))
+    return len(value) <= 63 and bool(pattern("label").match(value))
 
 
 def is_wildcard_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and bool(_WILDCARD_PREFIX.match(value))
+    return len(value) <= 63 and bool(pattern("wildcard").match(value))
 
 
 def validate_labels(labels: Any) -> list[str]:
@@ -122,14 +139,14 @@ def validate_labels(labels: Any) -> list[str]:
     errs = []
     for k, v in d(labels).items():
         k, v = s(k), s(v)
-        m = _TAG_KEY.match(k)
+        m = pattern("tag_key").match(k)
         if m is None:
             errs.append(f"invalid tag key: {go_q(k)}")
         elif m.group(1) and len(m.group(1)) - 1 > 253:
             errs.append(f"invalid tag key: {go_q(k)} (DNS prefix is too long)")
         elif len(m.group(2)) > 63:
             errs.append(f"invalid tag key: {go_q(k)} (name is too long)")
-        if not _LABEL_VALUE.match(v):
+        if not pattern("label_value").match(v):
             errs.append(f"invalid tag value: {go_q(v)}")
     return errs
 
@@ -350,7 +367,7 @@ def validate_unix_address(addr: str) -> str | None:
 
 # ------------------------------------------------------------------ durations
 
-_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+_PATTERNS["duration_part"] = r"([0-9]*)(?:\.([0-9]*))?(ns|us|µs|μs|ms|s|m|h)"
 _UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 
 
@@ -367,16 +384,19 @@ def parse_duration_ns(value: Any) -> int | None:
         text = text[1:]
     if text == "0":
         return 0
-    total, pos = Fraction(0), 0
+    total, pos = 0, 0
+    part = pattern("duration_part")
     while pos < len(text):
-        m = _DURATION_PART.match(text, pos)
-        if not m or m.group(1) in ("", "."):
+        m = part.match(text, pos)
+        if not m or not (m.group(1) or m.group(2)):
             return None
-        total += Fraction(m.group(1)) * _UNIT_NS[m.group(2)]
+        whole, frac, unit = m.group(1) or "0", m.group(2) or "", _UNIT_NS[m.group(3)]
+        # Exact integer nanoseconds, truncated as Go's time.ParseDuration does.
+        total += int(whole) * unit + (int(frac) * unit // 10 ** len(frac) if frac else 0)
         pos = m.end()
     if pos == 0:
         return None
-    return sign * int(total)
+    return sign * total
 
 
 def validate_duration(value: Any) -> str | None:

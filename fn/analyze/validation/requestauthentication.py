@@ -7,9 +7,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .common import Validation, d, lst, present, s, validate_duration, validate_policy_targets
+from .common import pattern, Validation, d, lst, present, s, validate_duration, validate_policy_targets
 
-_STRICT_HEADER = re.compile(r"[-_A-Za-z0-9]+\Z")
 
 
 def validate(name: str, namespace: str, spec: dict[str, Any], meta: dict[str, Any]) -> Validation:
@@ -81,7 +80,7 @@ def _jwt_rule(rule: dict[str, Any]) -> list[str]:
         if not claim or not header:
             errs.append("outputClaimToHeaders header and claim value must be non-empty string")
             continue
-        if not _STRICT_HEADER.match(header):
+        if not pattern("strict_header").match(header):
             errs.append(f"header name {header} is not a valid header name")
     if present(rule, "timeout"):
         errs.append(validate_duration(rule.get("timeout")))

@@ -6,16 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .common import (HTTP_PROTOCOLS, Validation, d, fnum, go_q, host_matches, host_subset_of, is_dns1123_label,
+from .common import (pattern, HTTP_PROTOCOLS, Validation, d, fnum, go_q, host_matches, host_subset_of, is_dns1123_label,
                      is_ip, lst, num, present, s, validate_duration, validate_export_to, validate_fqdn,
                      validate_ip_subnet, validate_labels, validate_port, validate_regexp,
                      validate_wildcard_domain, validate_wildcard_domain_for_gateway_vs)
 from .destinationrule import validate_subset_name
 
 MESH = "mesh"
-_TCHARS = re.compile(r"[!#$%&'*+\-.^_`|~A-Za-z0-9]+\Z")
-_STRICT_HEADER = re.compile(r"[-_A-Za-z0-9]+\Z")
-_HEADER_VALUE = re.compile("[^\u0000-\u0008\u000A-\u001F\u007F]*\\Z")
 _PSEUDO = {":method", ":scheme", ":authority", ":path", ":status"}
 _CORS_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "*"}
 _GRPC_STATUS = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
@@ -199,7 +196,7 @@ def _header_name_or_claim(name: str) -> str | None:
         return "header name cannot be empty"
     if _is_jwt_claim(name) or name in _PSEUDO:
         return None
-    if not _TCHARS.match(name):
+    if not pattern("tchars").match(name):
         return f"header name {name} is not a valid header name"
     return None
 
@@ -281,7 +278,7 @@ def _header_operation(name: str) -> str | None:
 
 
 def validate_header_value(value: str) -> str | None:
-    if not _HEADER_VALUE.match(value):
+    if not pattern("header_value").match(value):
         return f"header value configuration {value} is invalid"
     err = _header_value_syntax(value)
     return f"header value configuration: {err}" if err else None
@@ -384,7 +381,7 @@ def _cors_header(name: str) -> str | None:
         return "header name cannot be empty"
     if name == "*":
         return None
-    if not _TCHARS.match(name):
+    if not pattern("tchars").match(name):
         return f"header name {name} is not a valid header name"
     return None
 
