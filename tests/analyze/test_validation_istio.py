@@ -77,3 +77,45 @@ def test_every_kind_has_a_table():
     kinds = {yaml.safe_load(p.read_text())["kind"] for p in FILES if not p.stem.startswith("embedded-")}
     assert kinds == {"DestinationRule", "VirtualService", "Gateway", "ServiceEntry", "Sidecar",
                      "AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication"}
+
+
+# ---------------------------------------------------------------- our own cases
+
+from fn.analyze.validation import validate  # noqa: E402
+from fn.analyze.validation.common import parse_duration_ns, validate_regexp  # noqa: E402
+
+
+def _dr(subsets):
+    return {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+            "metadata": {"name": "db", "namespace": "shop"},
+            "spec": {"host": "db", "subsets": [{"name": n, "labels": {"version": n}} for n in subsets]}}
+
+
+@pytest.mark.parametrize("name,valid", [
+    # version label values seen copied into subset names on real applications
+    ("1.4.2", False), ("3.2.0", False), ("v3.6.0", False), ("v1_2", False), ("-v1", False), ("a" * 64, False),
+    ("v1-4-2", True), ("v1", True), ("1", True), ("a" * 63, True), ("V1", True),
+])
+def test_subset_names_are_dns1123_labels(name, valid):
+    result = validate(_dr([name]))
+    assert (not result.errors) == valid, result.errors
+    if not valid:
+        assert f"subset name is invalid: {name}" in result.errors
+
+
+@pytest.mark.parametrize("text,ns", [
+    ("1ms", 10**6), ("1.5s", 1_500_000_000), ("1m30s", 90 * 10**9), ("0.000000999s", 999), ("2h", 7200 * 10**9),
+    ("-1s", -10**9), ("0", 0), ("500us", 500_000), ({"seconds": 2, "nanos": 5}, 2_000_000_005),
+    ("1", None), ("s", None), ("1x", None), ("", None), (5, None),
+])
+def test_durations_parse_exactly(text, ns):
+    assert parse_duration_ns(text) == ns
+
+
+@pytest.mark.parametrize("regex,ok", [
+    (r"^/api/v[0-9]+\z", True), (r"\pL+", True), (r"\p{Greek}+", True), (r"(?<name>a)", True), (r"(?i)abc", True),
+    (r"a\++", True), (r"(?=a)", False), (r"(?<=a)b", False), (r"(a)\1", False), (r"a++", False), (r"(?>a)", False),
+    (r"[a-z", False), ("a" * 1025, False),
+])
+def test_regexes_are_checked_as_re2(regex, ok):
+    assert (validate_regexp(regex, "uri") is None) == ok

@@ -521,23 +521,38 @@ def validate_policy_targets(spec: dict[str, Any]) -> Validation:
 
 # ------------------------------------------------------------------ regular expressions
 
-def validate_regexp(pattern: str, where: str) -> str | None:
-    """Envoy takes RE2. Python's ``re`` stands in: it accepts a superset of RE2's
-    syntax, so a pattern it rejects is surely wrong, while RE2-only failures
-    (backreferences, lookaround) are caught by the explicit list below."""
-    if len(pattern) > 1024:
+# RE2 syntax Python's re lacks, mapped to an equivalent for a syntax check only.
+_RE2_ONLY = (
+    (r"\\z", r"\\Z"),                              # end of text
+    (r"\\[pP](?:\{\^?[A-Za-z_]+\}|[A-Za-z])", "."),  # Unicode classes
+    (r"\(\?<(?=[A-Za-z_])", "(?P<"),                 # (?<name>...), Go 1.22+
+    (r"\\C", "."),                                   # any byte
+)
+# Perl syntax Python's re takes and RE2 refuses.
+_PERL_ONLY = r"\(\?[=!>]|\(\?<[=!]|\\[1-9]|(?<!\\)[*+?}]\+"
+
+
+def validate_regexp(regex: str, where: str) -> str | None:
+    """Envoy takes RE2, and Istio checks with Go's regexp (RE2 syntax). Python's ``re``
+    stands in for the parser: RE2-only syntax is mapped to a Python equivalent first,
+    and the Perl features Python has but RE2 refuses (look-around, back-references,
+    atomic groups, possessive quantifiers) are refused by name."""
+    if len(regex) > 1024:
         return f"{go_q(where)}: regex is too large, max length allowed is 1024"
     problem = None
-    if re.search(r"\(\?[=!<]|\\[1-9]", pattern):
+    translated = regex
+    for re2, py in _RE2_ONLY:
+        translated = re.sub(re2, py, translated)
+    if re.search(_PERL_ONLY, translated):
         problem = "invalid or unsupported Perl syntax"
     else:
         try:
-            re.compile(pattern)
+            re.compile(translated)
         except re.error as exc:
             problem = str(exc)
     if problem is None:
         return None
-    return (f"{go_q(where)}: error parsing regexp: {problem}: `{pattern}`; "
+    return (f"{go_q(where)}: error parsing regexp: {problem}: `{regex}`; "
             "Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)")
 
 
