@@ -105,13 +105,7 @@ def present(obj: dict[str, Any], key: str) -> bool:
 
 # ------------------------------------------------------------------ names
 
-_LABEL = r"[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?"
-_QUALIFIED_NAME = r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _PATTERNS = {
-    "label": _LABEL + r"\Z",
-    "wildcard": r"(?:\*|(?:\*|\*-)?" + _LABEL + r")\Z",
-    "tag_key": "(" + _LABEL + r"(?:\." + _LABEL + ")*/)?(" + _QUALIFIED_NAME + r")\Z",
-    "label_value": "(" + _QUALIFIED_NAME + r")?\Z",
     # RFC 7230 token characters: a header name.
     "tchars": r"[!#$%&'*+\-.^_`|~A-Za-z0-9]+\Z",
     "strict_header": r"[-_A-Za-z0-9]+\Z",
@@ -122,16 +116,48 @@ _PATTERNS = {
 
 @functools.lru_cache(maxsize=None)
 def pattern(name: str) -> re.Pattern[str]:
-    # Compiled on first use: the generator's self-check may need only one or two.
+    # Compiled on first use: the generator's self-check needs none of these.
     return re.compile(_PATTERNS[name])
 
 
+# Names are checked by hand rather than by regex: the self-check runs them on every
+# generated object, and compiling the equivalent patterns costs more than checking.
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_LABEL_CHARS = _ALNUM | {"-"}
+_QUALIFIED_CHARS = _ALNUM | {"-", "_", "."}
+
+
+def _label(value: str) -> bool:
+    """``[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?``"""
+    return (bool(value) and value[0] in _ALNUM and value[-1] in _ALNUM
+            and all(c in _LABEL_CHARS for c in value))
+
+
+def _qualified(value: str) -> bool:
+    """Kubernetes' qualified name: ``([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]``"""
+    return (bool(value) and value[0] in _ALNUM and value[-1] in _ALNUM
+            and all(c in _QUALIFIED_CHARS for c in value))
+
+
 def is_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and bool(pattern("label").match(value))
+    return len(value) <= 63 and _label(value)
 
 
 def is_wildcard_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and bool(pattern("wildcard").match(value))
+    """``*``, or a label optionally prefixed by ``*`` or ``*-``."""
+    if len(value) > 63:
+        return False
+    return value == "*" or any(value.startswith(p) and _label(value[len(p):]) for p in ("", "*", "*-"))
+
+
+def _tag_key(key: str) -> tuple[str, str] | None:
+    """(DNS prefix, name) of a label key ``[prefix/]name``, None when malformed."""
+    prefix, sep, name = key.partition("/")
+    if not sep:
+        prefix, name = "", key
+    elif not all(_label(part) for part in prefix.split(".")):
+        return None
+    return (prefix, name) if _qualified(name) else None
 
 
 def validate_labels(labels: Any) -> list[str]:
@@ -139,14 +165,14 @@ def validate_labels(labels: Any) -> list[str]:
     errs = []
     for k, v in d(labels).items():
         k, v = s(k), s(v)
-        m = pattern("tag_key").match(k)
-        if m is None:
+        parts = _tag_key(k)
+        if parts is None:
             errs.append(f"invalid tag key: {go_q(k)}")
-        elif m.group(1) and len(m.group(1)) - 1 > 253:
+        elif len(parts[0]) > 253:
             errs.append(f"invalid tag key: {go_q(k)} (DNS prefix is too long)")
-        elif len(m.group(2)) > 63:
+        elif len(parts[1]) > 63:
             errs.append(f"invalid tag key: {go_q(k)} (name is too long)")
-        if not pattern("label_value").match(v):
+        if v and not _qualified(v):
             errs.append(f"invalid tag value: {go_q(v)}")
     return errs
 
@@ -367,13 +393,14 @@ def validate_unix_address(addr: str) -> str | None:
 
 # ------------------------------------------------------------------ durations
 
-_PATTERNS["duration_part"] = r"([0-9]*)(?:\.([0-9]*))?(ns|us|µs|μs|ms|s|m|h)"
 _UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+_DIGITS = "0123456789"
 
 
 def parse_duration_ns(value: Any) -> int | None:
     """Nanoseconds of a Go/protobuf duration string (``1.5s``, ``1m30s``, ``-1s``), or a
-    ``{seconds, nanos}`` mapping; None when it is not one (the schema reports that)."""
+    ``{seconds, nanos}`` mapping; None when it is not one (the schema reports that).
+    Fractions are truncated to whole nanoseconds, as Go's ``time.ParseDuration`` does."""
     if isinstance(value, dict):
         return num(value.get("seconds")) * 10**9 + num(value.get("nanos"))
     if not isinstance(value, str) or not value:
@@ -384,18 +411,30 @@ def parse_duration_ns(value: Any) -> int | None:
         text = text[1:]
     if text == "0":
         return 0
-    total, pos = 0, 0
-    part = pattern("duration_part")
-    while pos < len(text):
-        m = part.match(text, pos)
-        if not m or not (m.group(1) or m.group(2)):
-            return None
-        whole, frac, unit = m.group(1) or "0", m.group(2) or "", _UNIT_NS[m.group(3)]
-        # Exact integer nanoseconds, truncated as Go's time.ParseDuration does.
-        total += int(whole) * unit + (int(frac) * unit // 10 ** len(frac) if frac else 0)
-        pos = m.end()
-    if pos == 0:
+    total, pos, n = 0, 0, len(text)
+    if not n:
         return None
+    while pos < n:
+        start = pos
+        while pos < n and text[pos] in _DIGITS:
+            pos += 1
+        whole = text[start:pos]
+        frac = ""
+        if pos < n and text[pos] == ".":
+            pos += 1
+            fstart = pos
+            while pos < n and text[pos] in _DIGITS:
+                pos += 1
+            frac = text[fstart:pos]
+        if not whole and not frac:
+            return None
+        ustart = pos
+        while pos < n and text[pos] not in _DIGITS and text[pos] != ".":
+            pos += 1
+        unit = _UNIT_NS.get(text[ustart:pos])
+        if unit is None:
+            return None
+        total += int(whole or "0") * unit + (int(frac) * unit // 10 ** len(frac) if frac else 0)
     return sign * total
 
 
