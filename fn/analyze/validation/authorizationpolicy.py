@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .common import pattern, Validation, d, go_q, is_ip, lst, parse_prefix, s, validate_policy_targets
+from .common import Validation, d, go_q, is_ip, lst, parse_prefix, pattern, s, validate_policy_targets
 
 _SOURCE_FIELDS = ("principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks", "notPrincipals",
                   "notRequestPrincipals", "notNamespaces", "notIpBlocks", "notRemoteIpBlocks", "serviceAccounts",

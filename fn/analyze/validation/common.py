@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from typing import Any, Iterable
+from typing import Any
 
 
 class Validation:
@@ -594,6 +594,3 @@ def validate_regexp(regex: str, where: str) -> str | None:
     return (f"{go_q(where)}: error parsing regexp: {problem}: `{regex}`; "
             "Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)")
 
-
-def names(values: Iterable[Any]) -> list[str]:
-    return [s(v) for v in values]

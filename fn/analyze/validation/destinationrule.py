@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .common import (Validation, d, fnum, lst, num, present, s, validate_duration, validate_export_to,
-                     validate_fqdn, validate_ip_address, validate_labels, validate_percent, validate_port,
-                     validate_wildcard_domain, validate_workload_selector, wrapped, is_dns1123_label)
+from .common import (Validation, d, fnum, is_dns1123_label, lst, num, parse_duration_ns, present, s,
+                     validate_duration, validate_export_to, validate_fqdn, validate_ip_address, validate_labels,
+                     validate_percent, validate_port, validate_wildcard_domain, validate_workload_selector, wrapped)
 
 
 def validate(name: str, namespace: str, spec: dict[str, Any], meta: dict[str, Any]) -> Validation:
@@ -163,8 +163,6 @@ def validate_connection_pool(settings: Any) -> list[str]:
             if present(tcp, key):
                 errs.append(validate_duration(tcp.get(key)))
         if present(tcp, "idleTimeout"):
-            from .common import parse_duration_ns
-
             # 0s turns the idle timeout off: Istio allows it.
             ns = parse_duration_ns(tcp.get("idleTimeout"))
             if ns is None or abs(ns) >= 10**6:

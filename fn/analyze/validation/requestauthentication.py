@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .common import pattern, Validation, d, lst, present, s, validate_duration, validate_policy_targets
-
+from .common import Validation, d, lst, pattern, present, s, validate_duration, validate_policy_targets
 
 
 def validate(name: str, namespace: str, spec: dict[str, Any], meta: dict[str, Any]) -> Validation:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .common import (pattern, HTTP_PROTOCOLS, Validation, d, fnum, go_q, host_matches, host_subset_of, is_dns1123_label,
-                     is_ip, lst, num, present, s, validate_duration, validate_export_to, validate_fqdn,
-                     validate_ip_subnet, validate_labels, validate_port, validate_regexp,
-                     validate_wildcard_domain, validate_wildcard_domain_for_gateway_vs)
+from .common import (Validation, d, fnum, go_q, host_matches, host_subset_of, is_dns1123_label, is_ip, lst, num,
+                     parse_duration_ns, pattern, present, s, validate_duration, validate_export_to, validate_fqdn,
+                     validate_ip_subnet, validate_labels, validate_port, validate_regexp, validate_wildcard_domain,
+                     validate_wildcard_domain_for_gateway_vs)
 from .destinationrule import validate_subset_name
 
 MESH = "mesh"
@@ -404,8 +404,6 @@ def _cors(policy: Any) -> list[str]:
     for hname in lst(policy.get("allowHeaders")) + lst(policy.get("exposeHeaders")):
         errs.append(_cors_header(s(hname)))
     if present(policy, "maxAge"):
-        from .common import parse_duration_ns
-
         errs.append(validate_duration(policy.get("maxAge")))
         ns = parse_duration_ns(policy.get("maxAge"))
         if ns is not None and ns % 10**9 > 0:
@@ -707,4 +705,4 @@ def _tcp_route(tcp: Any, gateway_semantics: bool) -> list[str]:
     return [e for e in errs if e]
 
 
-__all__ = ["validate", "validate_destination", "validate_retry", "HTTP_PROTOCOLS"]
+__all__ = ["validate", "validate_destination", "validate_retry"]
