@@ -15,6 +15,8 @@ help:
 	@echo "make schema  regenerate fn/schema/*.json from the config models"
 	@echo "make image   build the container image (docker or podman)"
 	@echo "make bench   run the benchmarks and write docs/performance.md"
+	@echo "make dist    build the sdist and wheel into dist/ (twine-checked)"
+	@echo "make sbom    write the image's CycloneDX SBOM into dist/"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
