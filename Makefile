@@ -30,7 +30,7 @@ demo: $(STAMP)
 	@$(BIN)/python tools/demo.py kustomization-example/base function-config.yaml
 
 unit: $(STAMP)
-	$(BIN)/pytest -q tests --ignore=tests/e2e
+	$(BIN)/pytest -q tests --ignore=tests/e2e --ignore-glob='tests/ecosystem/*_e2e.py'
 
 test: $(STAMP) test-prereqs
 	$(BIN)/pytest -q tests

@@ -81,3 +81,10 @@ def test_help_is_the_catalog_doc():
     block = re.search(r"^    apiVersion: istio-mesh-fn\.dev/v1alpha1\n(?:    .*\n|\n)+", doc.stdout, re.M).group(0)
     cfg = yaml.safe_load("\n".join(line[4:] for line in block.splitlines()))
     assert not list(jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).iter_errors(cfg))
+
+
+def test_one_home_everywhere():
+    from fn.analyze import sarif
+
+    assert sarif.HOME == HOME
+    assert f"- repo: {HOME}" in (ROOT / ".pre-commit-hooks.yaml").read_text()

@@ -1,7 +1,7 @@
 """The distribution: `python -m build` (sdist, then the wheel from the sdist), `twine check`,
 and the wheel alone installed with pipx into a fresh venv, where the function, `analyze`
-(its CEL rules included) and `--version` work. Also the start-up path that kpt and
-kustomize take (no arguments) stays free of argparse and importlib.metadata."""
+(its CEL rules included) and `--version` work. Slow (it installs from the package index):
+`make unit` leaves it out, `make test` runs it."""
 
 from __future__ import annotations
 
@@ -146,23 +146,3 @@ def test_pipx_install_of_the_wheel_alone(dist, tmp_path):
 
     doc = run([str(exe), "--help"], cwd=work)
     assert doc.returncode == 0 and "## FunctionConfig" in doc.stdout
-
-
-def test_the_krm_path_imports_neither_argparse_nor_importlib_metadata():
-    proc = run([sys.executable, "-X", "importtime", "-m", "fn"], input=RL, cwd=ROOT, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    assert "fn.cli" in imported
-    assert not imported & {"argparse", "importlib.metadata", "gettext"}
-
-
-def test_one_version_everywhere():
-    """pyproject is the source; the Dockerfile's label default must match it."""
-    import re
-
-    from fn import __version__
-
-    assert __version__ == VERSION
-    assert re.search(rf"^ARG VERSION={re.escape(VERSION)}$", (ROOT / "Dockerfile").read_text(), re.M)
-    version = run([sys.executable, "-m", "fn", "--version"], cwd=ROOT, timeout=60)
-    assert version.stdout.strip() == f"istio-mesh-fn {VERSION}"
