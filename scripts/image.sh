@@ -158,7 +158,8 @@ for d in sorted(md.distributions(), key=lambda d: norm(d.metadata["Name"])):
     print(f"{name}=={version}" + (f" --hash=sha256:{h}" if h else ""))
 ' >"$reqs" || { rm -f "$reqs"; die "could not list the packages in $IMAGE"; }
     mkdir -p "$(dirname "$out")"
-    cyclonedx-py requirements --pyproject "$ROOT/pyproject.toml" --mc-type application \
+    # A flat list (requirements carry no dependency graph): cyclonedx-py warns about that.
+    PYTHONWARNINGS=ignore::UserWarning cyclonedx-py requirements --pyproject "$ROOT/pyproject.toml" --mc-type application \
         --output-reproducible --of JSON -o "$out" "$reqs" || { rm -f "$reqs"; die "cyclonedx-py failed"; }
     rm -f "$reqs"
     say "wrote $out ($(grep -c '"bom-ref"' "$out") bom-refs) for $IMAGE"
