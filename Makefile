@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit schema venv clean
+.PHONY: demo test unit lint schema venv clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo    run the function on kustomization-example and show the generated config"
-	@echo "make test    set up and run the whole test suite"
+	@echo "make test    set up and run the whole test suite (lint included)"
+	@echo "make lint    mypy --strict over fn/ (analyze/ aside, see pyproject.toml)"
 	@echo "make schema  regenerate fn/schema/*.json from the config models"
 	@echo "make image   build the container image (docker or podman)"
 	@echo "make bench   run the benchmarks and write docs/performance.md"
@@ -32,7 +33,10 @@ demo: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests --ignore=tests/e2e --ignore-glob='tests/ecosystem/*_e2e.py'
 
-test: $(STAMP) test-prereqs
+lint: $(STAMP)
+	$(BIN)/mypy fn
+
+test: $(STAMP) test-prereqs lint
 	$(BIN)/pytest -q tests
 
 schema: $(STAMP)

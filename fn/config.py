@@ -8,9 +8,8 @@ defaults.
 
 from __future__ import annotations
 
-import re
 import string
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +20,7 @@ from pydantic import (
 )
 
 from . import configbase
+from . import k8snames as k8s
 from .configbase import Metadata, Model, fmt, ref_of, report
 from .durations import parse_duration
 from .results import Results
@@ -29,38 +29,22 @@ API_GROUP = "istio-mesh-fn.dev"
 API_VERSION = f"{API_GROUP}/v1alpha1"
 KIND = "IstioMesh"
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-
-
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
-        raise ValueError(
-            "must be a DNS-1123 label: lowercase letters, digits and '-', starting and "
-            "ending with a letter or digit, at most 63 characters"
-        )
+    if not k8s.is_dns_label(value):
+        raise ValueError(k8s.DNS_LABEL_RULE)
     return value
 
 
 def _label_key(value: str) -> str:
-    prefix, _, name = value.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
-        raise ValueError("label key prefix must be a DNS-1123 subdomain (e.g. example.com)")
-    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
-        raise ValueError(
-            "label key name must be at most 63 characters of letters, digits, '-', '_' "
-            "and '.', starting and ending with a letter or digit"
-        )
+    problem = k8s.label_key_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 def _label_value(value: str) -> str:
-    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
-        raise ValueError(
-            "label value must be empty or at most 63 characters of letters, digits, "
-            "'-', '_' and '.', starting and ending with a letter or digit"
-        )
+    if not k8s.is_label_value(value):
+        raise ValueError(k8s.LABEL_VALUE_RULE)
     return value
 
 
@@ -88,7 +72,7 @@ def _duration(value: str) -> str:
 _SAMPLE = {"name": "svc", "namespace": "ns", "dir": "apps/svc", "mode": "strict"}
 
 
-def _template(allowed: tuple[str, ...], produces=None):
+def _template(allowed: tuple[str, ...], produces: Callable[[str], None] | None = None) -> Callable[[str], str]:
     """A str.format template using only ``allowed`` placeholders. ``produces`` checks what
     it renders to, so a template that could never give a valid name fails here, not as a
     crash or an object the API server refuses."""
@@ -114,7 +98,7 @@ def _template(allowed: tuple[str, ...], produces=None):
 
 
 def _renders_name(rendered: str) -> None:
-    if len(rendered) > 253 or not _DNS_SUBDOMAIN.match(rendered):
+    if not k8s.is_dns_subdomain(rendered):
         raise ValueError(
             f"must render to a DNS-1123 name (lowercase letters, digits, '-' and '.'); "
             f"for a Service {_SAMPLE['name']!r} it gives {rendered!r}"
@@ -260,7 +244,7 @@ class Hosts(Model):
 
 
 def _subdomain(value: str) -> str:
-    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+    if not k8s.is_dns_subdomain(value):
         raise ValueError("must be a DNS-1123 subdomain such as cluster.local")
     return value
 
@@ -298,6 +282,16 @@ class Exclude(Model):
         return self
 
 
+class Kustomize(Model):
+    """Packages that are also kustomize bases, rendered by kpt."""
+
+    register_resources: bool = Field(
+        True,
+        description="Add each file kpt writes to the resources: of the nearest kustomization.yaml "
+        "that lists resources, so the next kustomize build includes it.",
+    )
+
+
 class Analyze(Model):
     generated: bool = Field(True, description="Run the analyzers over the generated objects.")
     schema_: bool = Field(
@@ -318,6 +312,7 @@ class MeshSpec(Model):
     paths: Paths = Field(default_factory=Paths)
     services: list[ServiceOverride] = Field(default_factory=list)
     exclude: Exclude = Field(default_factory=Exclude)
+    kustomize: Kustomize = Field(default_factory=Kustomize)
     analyze: Analyze = Field(default_factory=Analyze)
 
     @model_validator(mode="after")
@@ -334,69 +329,10 @@ class MeshSpec(Model):
 class IstioMesh(Model):
     """The typed function config (kind IstioMesh)."""
 
-    api_version: Literal["istio-mesh-fn.dev/v1alpha1"] = API_VERSION
-    kind: Literal["IstioMesh"] = KIND
+    api_version: Literal["istio-mesh-fn.dev/v1alpha1"] = "istio-mesh-fn.dev/v1alpha1"
+    kind: Literal["IstioMesh"] = "IstioMesh"
     metadata: Metadata = Field(default_factory=Metadata)
     spec: MeshSpec = Field(default_factory=MeshSpec)
-
-
-# --------------------------------------------------------------- ConfigMap form
-
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _selector(value: str) -> dict[str, Any]:
-    labels = {}
-    for part in _csv(value):
-        key, sep, val = part.partition("=")
-        if not sep:
-            raise _FlatError(f"selector term {part!r} must be key=value")
-        labels[key.strip()] = val.strip()
-    return {"matchLabels": labels}
-
-
-def _intish(value: str) -> Any:
-    try:
-        return int(value)
-    except ValueError:
-        return value
-
-
-def _nullable(value: str) -> Any:
-    return None if value.strip().lower() in ("", "none", "null") else value
-
-
-class _FlatError(ValueError):
-    pass
-
-
-# data key -> (path in spec, converter). Flat keys are what users of a ConfigMap expect.
-FLAT_KEYS: dict[str, tuple[tuple[str, ...], Any]] = {
-    "defaultNamespace": (("defaultNamespace",), str),
-    "injection": (("injection", "mode"), str),
-    "revision": (("injection", "revision"), str),
-    "injectionNamespaces": (("injection", "namespaces"), _csv),
-    "mtlsMode": (("mtls", "mode"), str),
-    "peerAuthentication": (("mtls", "scope"), str),
-    "rootNamespace": (("mtls", "rootNamespace"), str),
-    "tlsMode": (("destinationRule", "tlsMode"), str),
-    "loadBalancer": (("destinationRule", "loadBalancer"), str),
-    "subsetLabel": (("destinationRule", "subsetLabel"), str),
-    "destinationRuleName": (("destinationRule", "nameTemplate"), str),
-    "virtualServiceName": (("virtualService", "nameTemplate"), str),
-    "timeout": (("virtualService", "timeout"), _nullable),
-    "retryAttempts": (("virtualService", "retries", "attempts"), _intish),
-    "perTryTimeout": (("virtualService", "retries", "perTryTimeout"), _nullable),
-    "retryOn": (("virtualService", "retries", "retryOn"), str),
-    "hostStyle": (("hosts", "style"), str),
-    "clusterDomain": (("hosts", "clusterDomain"), str),
-    "excludeNames": (("exclude", "names"), _csv),
-    "excludeNamespaces": (("exclude", "namespaces"), _csv),
-    "excludeSelector": (("exclude", "selector"), _selector),
-    "analyzeSchema": (("analyze", "schema"), str),
-    "failOn": (("analyze", "failOn"), str),
-}
 
 
 # ------------------------------------------------------------------- loading
@@ -407,59 +343,6 @@ def load_typed(obj: dict[str, Any], results: Results) -> MeshSpec | None:
         return IstioMesh.model_validate(obj).spec
     except ValidationError as exc:
         report(exc, results, IstioMesh, ref)
-        return None
-
-
-def load_configmap(obj: dict[str, Any], results: Results) -> MeshSpec | None:
-    ref = ref_of(obj)
-    data = obj.get("data") or {}
-    if not isinstance(data, dict):
-        results.error("invalid function config: data must be a mapping of string keys", resource_ref=ref,
-                      field={"path": "data"})
-        return None
-    spec: dict[str, Any] = {}
-    origin: dict[tuple[str, ...], str] = {}
-    for key, raw in data.items():
-        if key not in FLAT_KEYS:
-            results.error(
-                f"invalid function config: data.{key}: unknown key; allowed: {', '.join(sorted(FLAT_KEYS))}",
-                resource_ref=ref, field={"path": f"data.{key}"},
-            )
-            continue
-        path, convert = FLAT_KEYS[key]
-        if isinstance(raw, (dict, list)):
-            results.error(f"invalid function config: data.{key}: ConfigMap data values are strings "
-                          f"(got {fmt(raw)})", resource_ref=ref, field={"path": f"data.{key}"})
-            continue
-        text = "" if raw is None else (str(raw).lower() if isinstance(raw, bool) else str(raw))
-        try:
-            value = convert(text)
-        except _FlatError as exc:
-            results.error(f"invalid function config: data.{key}: {exc} (got {fmt(text)})",
-                          resource_ref=ref, field={"path": f"data.{key}", "currentValue": text})
-            continue
-        node = spec
-        for p in path[:-1]:
-            node = node.setdefault(p, {})
-        node[path[-1]] = value
-        origin[path] = key
-    if results.has_errors():
-        return None
-
-    def remap(loc: tuple[Any, ...]) -> str | None:
-        names = tuple(str(p) for p in loc)
-        for n in range(len(names), 0, -1):
-            if names[:n] in origin:
-                return "data." + origin[names[:n]]
-        # A check across fields (e.g. injection mode vs revision) names each key involved.
-        keys = [f"data.{k}" for p, k in origin.items() if p[: len(names)] == names]
-        return ", ".join(sorted(keys)) or None
-
-    try:
-        return MeshSpec.model_validate(spec)
-    except ValidationError as exc:
-        # Report against the data key the user wrote, not the nested spec path.
-        report(exc, results, MeshSpec, ref, prefix="spec", remap=remap)
         return None
 
 

@@ -52,7 +52,8 @@ def where(loc: tuple[Any, ...]) -> str:
 
 def ref_of(obj: dict[str, Any]) -> dict[str, str]:
     """The config's own resourceRef."""
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    raw = obj.get("metadata")
+    meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
     ref = {"apiVersion": str(obj.get("apiVersion", "")), "kind": str(obj.get("kind", ""))}
     if meta.get("name"):
         ref["name"] = str(meta["name"])

@@ -1,10 +1,10 @@
-"""The function as orchestrators see it: config loading, the core, then checks."""
+"""The function as orchestrators see it: which mode, config loading, then the core."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .core import is_generated, transform
+from .core import transform
 from .items import Item
 from .results import Results
 from .settings import load_settings
@@ -23,8 +23,4 @@ def run(items: list[Item], function_config: Any, results: Results) -> list[Item]
         return items  # config errors are already results; pass everything through intact
     out, produced = transform(items, settings)
     results.extend(produced)
-    if settings.analyze.generated and any(is_generated(i) for i in out):
-        from .analyze.krm import check_generated
-
-        results.extend(check_generated(out, settings))
     return out

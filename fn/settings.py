@@ -1,16 +1,20 @@
-"""Turn whatever function config arrived into the settings the core reads.
+"""The settings the core and the policies read: frozen, typed, and free of pydantic.
 
-Three forms are accepted, as in the kpt SDK: none, a ConfigMap with flat ``data`` keys,
-and the typed ``IstioMesh`` kind. With none, the defaults come from a committed JSON
-file instead of the pydantic models, so the common path never pays pydantic's import.
+Three config forms are accepted, as in the kpt SDK: none, a ConfigMap with flat ``data``
+keys, and the typed ``IstioMesh`` kind. The pydantic models in ``fn.config`` validate the
+last two and report every problem; what they accept is turned into the dataclasses below.
+With no config the defaults come from the committed ``schema/defaults.json``, so the most
+common run never imports pydantic (about 0.1 s of start-up, measured in the closing note
+of issue 9). ``tests/test_settings.py`` keeps these classes field-for-field equal to the
+models.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from types import SimpleNamespace
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
 
 from .results import Results
 
@@ -18,12 +22,201 @@ API_VERSION = "istio-mesh-fn.dev/v1alpha1"
 KIND = "IstioMesh"
 
 
-def _namespace(value: Any) -> Any:
-    if isinstance(value, dict):
-        return SimpleNamespace(**{k: _namespace(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return [_namespace(v) for v in value]
-    return value
+@dataclass(frozen=True)
+class Retries:
+    attempts: int = 3
+    per_try_timeout: str | None = "10s"
+    retry_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Injection:
+    mode: str = "enabled"
+    revision: str | None = None
+    namespaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MTLS:
+    mode: str = "STRICT"
+    scope: str = "mesh"
+    root_namespace: str = "istio-system"
+
+
+@dataclass(frozen=True)
+class LabelRequirement:
+    key: str
+    operator: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    match_labels: Mapping[str, str] = field(default_factory=dict)
+    match_expressions: tuple[LabelRequirement, ...] = ()
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Kubernetes' label-selector semantics; an empty selector matches nothing here,
+        because an exclude rule that excludes everything is never what was meant."""
+        if not self.match_labels and not self.match_expressions:
+            return False
+        if any(labels.get(k) != v for k, v in self.match_labels.items()):
+            return False
+        for req in self.match_expressions:
+            present = req.key in labels
+            value = labels.get(req.key)
+            if req.operator == "In" and value not in req.values:
+                return False
+            if req.operator == "NotIn" and present and value in req.values:
+                return False
+            if req.operator == "Exists" and not present:
+                return False
+            if req.operator == "DoesNotExist" and present:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class DestinationRuleSettings:
+    enabled: bool = True
+    name_template: str = "{name}-destination"
+    labels: Mapping[str, str] = field(default_factory=lambda: {"app": "{name}"})
+    tls_mode: str = "ISTIO_MUTUAL"
+    load_balancer: str | None = None
+    subset_label: str = "version"
+
+
+@dataclass(frozen=True)
+class VirtualServiceSettings:
+    enabled: bool = True
+    name_template: str = "{name}"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    timeout: str | None = "30s"
+    retries: Retries | None = field(default_factory=Retries)
+
+
+@dataclass(frozen=True)
+class Hosts:
+    style: str = "short"
+    cluster_domain: str = "cluster.local"
+
+
+@dataclass(frozen=True)
+class Paths:
+    destination_rule: str = "{dir}/istio-destinationrule.yaml"
+    virtual_service: str = "{dir}/istio-virtualservice.yaml"
+    peer_authentication: str = "istio/peer-authentication-{mode}.yaml"
+
+
+@dataclass(frozen=True)
+class RetriesOverride:
+    """Retries as one override wrote them: only the fields in ``given`` were set."""
+
+    attempts: int | None = None
+    per_try_timeout: str | None = None
+    retry_on: str | None = None
+    given: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ServiceOverride:
+    """One ``spec.services[]`` entry. ``given`` names the fields the user wrote: an
+    explicit ``timeout: null`` (no timeout) differs from an absent one (inherit)."""
+
+    name: str
+    namespace: str | None = None
+    timeout: str | None = None
+    retries: RetriesOverride | None = None
+    load_balancer: str | None = None
+    tls_mode: str | None = None
+    subset_label: str | None = None
+    given: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Exclude:
+    names: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ("kube-system", "kube-public", "kube-node-lease", "istio-system")
+    selector: LabelSelector | None = None
+
+
+@dataclass(frozen=True)
+class Kustomize:
+    register_resources: bool = True
+
+
+@dataclass(frozen=True)
+class Analyze:
+    generated: bool = True
+    schema_: bool = False
+    fail_on: str = "Error"
+
+
+@dataclass(frozen=True)
+class Settings:
+    default_namespace: str | None = None
+    injection: Injection = field(default_factory=Injection)
+    mtls: MTLS = field(default_factory=MTLS)
+    destination_rule: DestinationRuleSettings = field(default_factory=DestinationRuleSettings)
+    virtual_service: VirtualServiceSettings = field(default_factory=VirtualServiceSettings)
+    hosts: Hosts = field(default_factory=Hosts)
+    paths: Paths = field(default_factory=Paths)
+    services: tuple[ServiceOverride, ...] = ()
+    exclude: Exclude = field(default_factory=Exclude)
+    kustomize: Kustomize = field(default_factory=Kustomize)
+    analyze: Analyze = field(default_factory=Analyze)
+
+
+# ------------------------------------------------------------------ building
+
+def _selector(data: Mapping[str, Any] | None) -> LabelSelector | None:
+    if data is None:
+        return None
+    reqs = tuple(
+        LabelRequirement(r["key"], r["operator"], tuple(r.get("values") or ()))
+        for r in data.get("match_expressions") or ()
+    )
+    return LabelSelector(dict(data.get("match_labels") or {}), reqs)
+
+
+def _retries(data: Mapping[str, Any] | None) -> Retries | None:
+    return None if data is None else Retries(**data)
+
+
+def _override(data: Mapping[str, Any]) -> ServiceOverride:
+    """``data`` holds only the fields the user set (pydantic's exclude_unset dump)."""
+    values = dict(data)
+    retries = values.pop("retries", None)
+    over = None
+    if retries is not None:
+        over = RetriesOverride(**retries, given=frozenset(retries))
+    return ServiceOverride(**values, retries=over, given=frozenset(data))
+
+
+def from_data(data: Mapping[str, Any]) -> Settings:
+    """Settings from the models' JSON dump (snake_case keys), or from defaults.json."""
+    dr = dict(data["destination_rule"])
+    vs = dict(data["virtual_service"])
+    vs["retries"] = _retries(vs.get("retries"))
+    ex = dict(data["exclude"])
+    inj = dict(data["injection"])
+    return Settings(
+        default_namespace=data.get("default_namespace"),
+        injection=Injection(inj["mode"], inj.get("revision"), tuple(inj.get("namespaces") or ())),
+        mtls=MTLS(**data["mtls"]),
+        destination_rule=DestinationRuleSettings(**dr),
+        virtual_service=VirtualServiceSettings(**vs),
+        hosts=Hosts(**data["hosts"]),
+        paths=Paths(**data["paths"]),
+        services=tuple(_override(o) for o in data.get("services") or ()),
+        exclude=Exclude(tuple(ex.get("names") or ()), tuple(ex.get("namespaces") or ()), _selector(ex.get("selector"))),
+        kustomize=Kustomize(**data["kustomize"]),
+        analyze=Analyze(**data["analyze"]),
+    )
+
+
+def field_names(cls: type) -> list[str]:
+    return [f.name for f in fields(cls)]
 
 
 # A plain file beside this module: the package is installed as files (pip, the image),
@@ -31,12 +224,12 @@ def _namespace(value: Any) -> Any:
 _DEFAULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema", "defaults.json")
 
 
-def default_settings() -> Any:
+def default_settings() -> Settings:
     with open(_DEFAULTS, encoding="utf-8") as fh:
-        return _namespace(json.load(fh))
+        return from_data(json.load(fh))
 
 
-def load_settings(fc: dict[str, Any] | None, results: Results) -> Any | None:
+def load_settings(fc: Any, results: Results) -> Settings | None:
     """Settings for ``fc`` (a function config as Python values), or None after
     adding error results that name every problem at once."""
     if fc is None or fc == {}:
@@ -47,9 +240,9 @@ def load_settings(fc: dict[str, Any] | None, results: Results) -> Any | None:
         return None
     api_version, kind = fc.get("apiVersion"), fc.get("kind")
     if kind == "ConfigMap" and api_version == "v1":
-        from . import config
+        from . import configmap
 
-        spec = config.load_configmap(fc, results)
+        spec = configmap.load_configmap(fc, results)
     elif kind == KIND:
         from . import config
 
@@ -67,4 +260,4 @@ def load_settings(fc: dict[str, Any] | None, results: Results) -> Any | None:
     data = spec.model_dump(mode="json", by_alias=False)
     # Overrides keep only what the user wrote: absent fields inherit the global ones.
     data["services"] = [o.model_dump(mode="json", by_alias=False, exclude_unset=True) for o in spec.services]
-    return _namespace(data)
+    return from_data(data)

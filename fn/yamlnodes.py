@@ -34,23 +34,26 @@ class _CachedPlainTags:
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode and not self.yaml_path_resolvers:  # type: ignore[attr-defined]
             if not implicit[0]:
-                return self.DEFAULT_SCALAR_TAG  # type: ignore[attr-defined]
+                return str(self.DEFAULT_SCALAR_TAG)  # type: ignore[attr-defined]
             tag = self._plain_tags.get(value)
             if tag is None:
-                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)  # type: ignore[misc]
+                tag = self._plain_tags[value] = str(super().resolve(kind, value, implicit))  # type: ignore[misc]
             return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[misc]
+        return str(super().resolve(kind, value, implicit))  # type: ignore[misc]
 
 
+_Loader: type[Any]
+_Dumper: type[Any]
 try:  # libyaml: an order of magnitude faster; pure Python is the fallback, not the plan
-    class _Loader(_CachedPlainTags, yaml.CSafeLoader):  # type: ignore[misc]
+    class _CLoader(_CachedPlainTags, yaml.CSafeLoader):
         pass
 
-    class _Dumper(_CachedPlainTags, yaml.CSafeDumper):  # type: ignore[misc]
+    class _CDumper(_CachedPlainTags, yaml.CSafeDumper):
         pass
+
+    _Loader, _Dumper = _CLoader, _CDumper
 except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
-    _Loader = yaml.SafeLoader  # type: ignore[misc]
-    _Dumper = yaml.SafeDumper  # type: ignore[misc]
+    _Loader, _Dumper = yaml.SafeLoader, yaml.SafeDumper
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -107,7 +110,7 @@ def compose_all(text: str) -> list[Node]:
         # Raised before any mark exists; libyaml gives a byte offset into the UTF-8 text,
         # the pure-Python reader a character offset.
         pos = exc.position
-        if _Loader is not yaml.SafeLoader:
+        if _Loader is not yaml.SafeLoader:  # libyaml's offsets count bytes
             pos = len(text.encode("utf-8")[:pos].decode("utf-8", errors="ignore"))
         line = text.count("\n", 0, pos) + 1
         column = pos - (text.rfind("\n", 0, pos) + 1) + 1
@@ -141,7 +144,8 @@ def get(node: Node | None, key: str) -> Node | None:
         return None
     for k, v in node.value:
         if k.value == key:
-            return v
+            found: Node = v
+            return found
     return None
 
 
@@ -156,7 +160,8 @@ def get_path(node: Node | None, *keys: str) -> Node | None:
 def scalar_str(node: Node | None) -> str | None:
     """The text of a scalar node (as written), or None for anything else or null."""
     if isinstance(node, ScalarNode) and node.tag != NULL:
-        return node.value
+        text: str = node.value
+        return text
     return None
 
 

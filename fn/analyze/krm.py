@@ -7,6 +7,7 @@ from typing import Any
 
 from ..items import Item
 from ..results import ERROR, INFO, WARNING, Result, Results
+from ..settings import Settings
 from . import runner
 from .load import from_items, mesh_config_from
 from .model import Finding
@@ -64,7 +65,7 @@ def _count(n: int, noun: str) -> str:
 GENERATED_FAMILIES = frozenset({"destinationrule", "virtualservice", "peerauthentication", "deprecation"})
 
 
-def check_generated(items: list[Item], settings: Any) -> Results:
+def check_generated(items: list[Item], settings: Settings) -> Results:
     """The generator's own output, analyzed with everything around it. Only findings
     about generated objects are kept: each is a defect of the generator."""
     from ..core import is_generated
@@ -72,14 +73,18 @@ def check_generated(items: list[Item], settings: Any) -> Results:
     out = Results()
     resources = from_items(items, default_namespace=settings.default_namespace or "")
     mesh = mesh_config_from(resources) or {"rootNamespace": settings.mtls.root_namespace}
-    schema = bool(getattr(settings.analyze, "schema_", False)) and runner.schema_available()
-    domain = getattr(settings.hosts, "cluster_domain", "cluster.local")
+    schema = settings.analyze.schema_ and runner.schema_available()
+    domain = settings.hosts.cluster_domain
     # Only analyzers that report on the kinds the generator makes can find a defect in
     # it; the others would cost start-up on every run and could only be filtered out.
     findings = runner.run(resources, mesh_config=mesh, schema=schema, cluster_domain=domain,
                           families=GENERATED_FAMILIES)
     for f in findings:
         item = f.resource.item
-        if item is not None and is_generated(item):
+        if f.name == "InternalError":
+            # A crashed analyzer checked nothing: passing that off as a clean self-check
+            # would hide a defect, so it fails the run whatever failOn says.
+            out.append(to_result(f, "Info"))
+        elif item is not None and is_generated(item):
             out.append(to_result(f, settings.analyze.fail_on))
     return out

@@ -174,7 +174,7 @@ def bookinfo_items() -> list[Item]:
 
 
 def test_a_generator_defect_is_reported(monkeypatch):
-    from fn.builders import virtualservice
+    from fn.policies import virtualservice
 
     original = virtualservice._route
     monkeypatch.setattr(virtualservice, "_route", lambda host, port: original(host + "-typo", port))
@@ -199,7 +199,7 @@ def test_findings_about_user_objects_are_not_the_generators():
 
 @pytest.mark.parametrize("fail_on,severity", [("Error", "warning"), ("Warning", "error")])
 def test_generator_fail_on(monkeypatch, fail_on, severity):
-    from fn.builders import destinationrule
+    from fn.policies import destinationrule
 
     # A subset no workload carries is an Error; make one that only warns instead: TLS
     # origination without a CA (IST0128), by forcing SIMPLE into the generated rules.

@@ -1,1 +1,0 @@
-"""One builder per Istio kind. Builders are pure: plain values in, a manifest dict out."""

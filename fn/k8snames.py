@@ -1,0 +1,45 @@
+"""Kubernetes' name and label rules, stdlib only: the config models, the mesh model and
+the policies all check against the same definitions, and the no-config path must not
+import pydantic to do so."""
+
+from __future__ import annotations
+
+import re
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+
+DNS_LABEL_RULE = (
+    "must be a DNS-1123 label: lowercase letters, digits and '-', starting and "
+    "ending with a letter or digit, at most 63 characters"
+)
+LABEL_VALUE_RULE = (
+    "label value must be empty or at most 63 characters of letters, digits, "
+    "'-', '_' and '.', starting and ending with a letter or digit"
+)
+
+
+def is_dns_label(value: str) -> bool:
+    return len(value) <= 63 and bool(DNS_LABEL.match(value))
+
+
+def is_dns_subdomain(value: str) -> bool:
+    return len(value) <= 253 and bool(DNS_SUBDOMAIN.match(value))
+
+
+def is_label_value(value: str) -> bool:
+    return not value or (len(value) <= 63 and bool(LABEL_NAME.match(value)))
+
+
+def label_key_problem(value: str) -> str | None:
+    """Why ``value`` is not a label key, or None."""
+    prefix, _, name = value.rpartition("/")
+    if prefix and not is_dns_subdomain(prefix):
+        return "label key prefix must be a DNS-1123 subdomain (e.g. example.com)"
+    if not name or len(name) > 63 or not LABEL_NAME.match(name):
+        return (
+            "label key name must be at most 63 characters of letters, digits, '-', '_' "
+            "and '.', starting and ending with a letter or digit"
+        )
+    return None

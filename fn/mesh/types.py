@@ -1,0 +1,150 @@
+"""The mesh model's facts. Every decision a policy acts on is made once, when the model is
+built, and carries the reason a result can cite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..items import Item
+from ..settings import Retries
+
+# Data-plane modes of a namespace.
+SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"
+
+# Port families: how a route can treat a port. "" is a port Istio has to sniff.
+HTTP, TCP, TLS, UDP, UNKNOWN = "http", "tcp", "tls", "udp", ""
+
+
+@dataclass(frozen=True)
+class Port:
+    number: int
+    name: str
+    protocol: str
+    # Carries long-lived streams (websockets): a route timeout would cut them off.
+    stream: bool = False
+
+
+@dataclass(frozen=True)
+class Workload:
+    item: Item
+    namespace: str
+    name: str
+    kind: str
+    pod_labels: Mapping[str, str]
+    pod_annotations: Mapping[str, str]
+    service_account: str
+    # True or False where the pod itself decides (sidecar.istio.io/inject, hostNetwork);
+    # None where the namespace decides.
+    sidecar: bool | None
+    sidecar_reason: str
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """A Service's effective per-Service settings. Precedence: the Service's
+    ``istio-mesh-fn.dev/*`` annotation, then its ``spec.services[]`` override, then the
+    global setting; ``sources`` names where each value came from."""
+
+    timeout: str | None
+    retries: Retries | None
+    load_balancer: str | None
+    tls_mode: str
+    subset_label: str
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Service:
+    item: Item
+    namespace: str
+    name: str
+    type: str
+    selector: Mapping[str, str]
+    ports: tuple[Port, ...]
+    workloads: tuple[Workload, ...]
+    host: str
+    config: ServiceConfig
+    # Why the function manages nothing for this Service (excluded, skipped, invalid).
+    skip: str | None
+    # Whether every endpoint of the Service will have a sidecar that speaks Istio mTLS.
+    sidecar: bool
+    sidecar_reason: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    item: Item | None
+    labels: Mapping[str, str]
+    # Labels this run adds to the Namespace item (the namespace-labels policy applies them).
+    add_labels: Mapping[str, str]
+    # Why the wanted labels were not added: a person's own labels win.
+    unlabelled_because: str | None
+    # Its Namespace item carries, or gets now, the labels that put it on the mesh.
+    labelled_on_mesh: bool
+    dataplane: str
+    dataplane_reason: str
+    mtls: str
+    mtls_reason: str
+
+    @property
+    def injected(self) -> bool:
+        return self.dataplane == SIDECAR
+
+
+@dataclass(frozen=True)
+class UserObjects:
+    """Objects a person wrote that a generated one must not duplicate, shadow or overwrite."""
+
+    # (kind, namespace, name) of every Istio object in the input.
+    names: frozenset[tuple[str, str, str]]
+    # kind -> (namespace or "*", host) -> the object routing or configuring that host.
+    hosts: Mapping[str, Mapping[tuple[str, str], Item]]
+    # File paths of the input (kpt): a generated object never lands in a person's file.
+    paths: frozenset[str]
+
+    def for_host(self, kind: str, svc: Service, cluster_domain: str) -> Item | None:
+        """A person's ``kind`` for this Service's host. A short host resolves in the
+        object's own namespace; ``name.ns``, ``name.ns.svc`` and the FQDN from anywhere."""
+        index = self.hosts.get(kind, {})
+        ns = svc.namespace
+        hit = index.get((ns, svc.name)) or index.get((ns, svc.host))
+        if hit is not None or not ns:
+            return hit
+        for q in (f"{svc.name}.{ns}", f"{svc.name}.{ns}.svc", f"{svc.name}.{ns}.svc.{cluster_domain}"):
+            hit = index.get((ANY_NAMESPACE, q))
+            if hit is not None:
+                return hit
+        return None
+
+
+ANY_NAMESPACE = "*"
+
+
+@dataclass(frozen=True)
+class MeshModel:
+    namespaces: Mapping[str, Namespace]
+    services: tuple[Service, ...]
+    workloads: tuple[Workload, ...]
+    user: UserObjects
+    root_namespace: str
+    root_namespace_reason: str
+    # Namespaces whose pods the function puts on the mesh: those of the Services it
+    # manages and the Namespace items it labels (sorted).
+    mesh_namespaces: tuple[str, ...]
+    # Whether the package itself holds anything in the root namespace (a platform
+    # package) or only application namespaces.
+    root_in_package: bool = False
+
+    def namespace(self, name: str) -> Namespace:
+        found = self.namespaces.get(name)
+        if found is not None:
+            return found
+        return Namespace(name, None, {}, {}, None, False, NO_MESH,
+                         f"namespace {name or '(none set)'} is not known to be on the mesh",
+                         "PERMISSIVE", "Istio's default")

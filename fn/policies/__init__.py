@@ -1,0 +1,18 @@
+"""The policies, one module per generated kind, in the order they run. Adding a kind means
+adding a module with ``enabled(settings)`` and ``generate(model, settings)``, its config
+section, and one line here."""
+
+from __future__ import annotations
+
+from . import destinationrule, namespacelabels, peerauthentication, virtualservice
+from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
+
+POLICIES: tuple[Policy, ...] = (
+    Policy("v1", None, namespacelabels.enabled, namespacelabels.generate),
+    Policy(destinationrule.API_VERSION, destinationrule.KIND, destinationrule.enabled, destinationrule.generate),
+    Policy(virtualservice.API_VERSION, virtualservice.KIND, virtualservice.enabled, virtualservice.generate),
+    Policy(peerauthentication.API_VERSION, peerauthentication.KIND, peerauthentication.enabled,
+           peerauthentication.generate),
+)
+
+__all__ = ["POLICIES", "Policy", "Output", "Generated", "OWNER_ANNOTATION", "OWNER_VALUE"]

@@ -1,0 +1,33 @@
+"""Namespace labels that put pods on the mesh (sidecar injection or ambient).
+
+Reads: the model's Namespace decisions and the ``injection`` section. It generates no
+object: it edits the Namespace items the model chose, one label at a time, so every
+other byte of the user's Namespace stays as written."""
+
+from __future__ import annotations
+
+from ..mesh import MeshModel
+from ..settings import Settings
+from .base import Output
+
+
+def enabled(settings: Settings) -> bool:
+    # Always runs: with injection.mode disabled the model plans no label, and the summary
+    # still says so.
+    return True
+
+
+def generate(model: MeshModel, settings: Settings) -> Output:
+    out = Output()
+    labelled = []
+    for ns in model.namespaces.values():
+        if ns.item is None:
+            continue
+        if ns.unlabelled_because:
+            out.results.info(f"left namespace {ns.name} unlabelled: {ns.unlabelled_because}",
+                             resource_ref=ns.item.ref(), file=ns.item.file_ref())
+        elif ns.add_labels:
+            out.label_edits.extend((ns.item, k, v) for k, v in ns.add_labels.items())
+            labelled.append(ns.name)
+    out.summary.append("labelled namespaces: " + (", ".join(labelled) if labelled else "none"))
+    return out

@@ -1,0 +1,147 @@
+"""VirtualService: timeouts and retries on a Service's HTTP-family ports, plain routes on
+its TCP ports (Envoy applies neither timeouts nor retries to TCP).
+
+Reads: the model's Services (ports with Istio protocols, per-Service config) and the
+``virtualService`` section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..durations import parse_duration
+from ..mesh import HTTP, TCP, TLS, UDP, UNKNOWN, MeshModel, Service
+from ..mesh.serviceconfig import resolve_retries
+from ..results import Results
+from ..settings import Retries, Settings
+from .base import Generated, Output, free_name, metadata, render_labels, service_path
+
+API_VERSION = "networking.istio.io/v1"
+KIND = "VirtualService"
+
+
+def enabled(settings: Settings) -> bool:
+    return settings.virtual_service.enabled
+
+
+def retries_field(retries: Retries | None) -> dict[str, Any] | None:
+    if retries is None:
+        return None
+    out: dict[str, Any] = {"attempts": retries.attempts}
+    # With no attempts, a per-try timeout or retry conditions mean nothing.
+    if retries.per_try_timeout and retries.attempts > 0:
+        out["perTryTimeout"] = retries.per_try_timeout
+    if retries.retry_on and retries.attempts > 0:
+        out["retryOn"] = retries.retry_on
+    return out
+
+
+def _route(host: str, port: int) -> list[dict[str, Any]]:
+    return [{"destination": {"host": host, "port": {"number": port}}, "weight": 100}]
+
+
+def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_ports: list[int],
+          tcp_ports: list[int], timeout: str | None, retries: dict[str, Any] | None,
+          no_timeout: list[int] | None = None) -> dict[str, Any] | None:
+    """None when the Service has no port a VirtualService can route."""
+    if not http_ports and not tcp_ports:
+        return None
+    # With one port the match is redundant (the seed writes none); with several, each
+    # route must say which port it is for, or the first would take them all.
+    match = len(http_ports) + len(tcp_ports) > 1
+    spec: dict[str, Any] = {"hosts": [host]}
+    http = []
+    for port in http_ports:
+        rule: dict[str, Any] = {}
+        if match:
+            rule["match"] = [{"port": port}]
+        rule["route"] = _route(host, port)
+        if timeout and port not in (no_timeout or ()):
+            rule["timeout"] = timeout
+        if retries is not None:
+            rule["retries"] = dict(retries)
+        http.append(rule)
+    if http:
+        spec["http"] = http
+    tcp = []
+    for port in tcp_ports:
+        rule = {}
+        if match:
+            rule["match"] = [{"port": port}]
+        rule["route"] = _route(host, port)
+        tcp.append(rule)
+    if tcp:
+        spec["tcp"] = tcp
+    return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(name, namespace, labels), "spec": spec}
+
+
+def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> None:
+    cfg = settings.virtual_service
+    name = free_name(KIND, cfg.name_template, cfg.labels, model, settings, svc, out)
+    if name is None:
+        return
+    # Unnamed ports are sniffed by Istio: HTTP routes apply once the traffic is detected
+    # as HTTP, and are ignored otherwise.
+    http_ports = [p.number for p in svc.ports if p.protocol in (HTTP, UNKNOWN)]
+    tcp_ports = [p.number for p in svc.ports if p.protocol == TCP]
+    for family, why in ((TLS, "TLS traffic is routed by SNI (a tls: route with sniHosts), which a Service "
+                              "port does not tell"), (UDP, "Istio does not proxy UDP or SCTP")):
+        ports = [p for p in svc.ports if p.protocol == family]
+        if ports:
+            names = ", ".join(f"{p.number}/{p.name or p.protocol}" for p in ports)
+            out.note(svc, f"no route for port(s) {names}: {why}")
+    streams = [p.number for p in svc.ports if p.stream and p.protocol in (HTTP, UNKNOWN)]
+    if streams and svc.config.timeout:
+        out.note(svc, f"no route timeout on port(s) {', '.join(map(str, streams))}: websocket connections "
+                      "live longer than any timeout, which would cut them off")
+    obj = build(name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
+                http_ports=http_ports, tcp_ports=tcp_ports, timeout=svc.config.timeout, no_timeout=streams,
+                retries=retries_field(svc.config.retries))
+    if obj is None:
+        out.decline(svc, "no port a VirtualService can route" if svc.ports else "the Service has no ports")
+        return
+    out.objects.append(Generated(obj, service_path(settings.paths.virtual_service, settings, svc)))
+    out.covered.add(svc.key)
+
+
+def _over_budget(timeout: str | None, retries: Retries | None) -> bool:
+    if not timeout or retries is None or not retries.per_try_timeout or retries.attempts == 0:
+        return False
+    per_try, limit = parse_duration(retries.per_try_timeout), parse_duration(timeout)
+    return per_try is not None and limit is not None and per_try * retries.attempts > limit
+
+
+def _budget_message(where: str, timeout: str | None, retries: Retries | None) -> str:
+    assert retries is not None
+    return (f"{where}: perTryTimeout {retries.per_try_timeout} x {retries.attempts} attempts "
+            f"exceeds the route timeout {timeout}: the timeout cuts retries short")
+
+
+def check_retry_budget(model: MeshModel, settings: Settings, results: Results) -> None:
+    """Warn (not fail) where retries cannot all run: the route timeout bounds the whole
+    request, retries included, so perTryTimeout x attempts > timeout means the last
+    attempts are cut off. Legal in Istio, hence a warning; checked once for the global
+    setting, once per override that sets a timeout or retries, and once per Service
+    whose annotations set them."""
+    vs = settings.virtual_service
+    checks: list[tuple[str, str | None, Retries | None]] = [("spec.virtualService", vs.timeout, vs.retries)]
+    for i, o in enumerate(settings.services):
+        if {"timeout", "retries"} & o.given:
+            timeout = o.timeout if "timeout" in o.given else vs.timeout
+            checks.append((f"spec.services[{i}]", timeout, resolve_retries(vs.retries, o.retries)))
+    for where, timeout, retries in checks:
+        if _over_budget(timeout, retries):
+            results.warning(_budget_message(where, timeout, retries), field={"path": where})
+    for svc in model.services:
+        by_annotation = any(svc.config.sources[k].startswith("annotation") for k in ("timeout", "retries"))
+        if svc.skip is None and by_annotation and _over_budget(svc.config.timeout, svc.config.retries):
+            results.warning(_budget_message(f"{svc.name} (annotations)", svc.config.timeout, svc.config.retries),
+                            resource_ref=svc.item.ref(), file=svc.item.file_ref())
+
+
+def generate(model: MeshModel, settings: Settings) -> Output:
+    out = Output()
+    check_retry_budget(model, settings, out.results)
+    for svc in model.services:
+        if svc.skip is None:
+            _one(svc, model, settings, out)
+    return out
