@@ -111,7 +111,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     from . import version
 
     class _Doc(argparse.Action):
-        def __call__(self, parser, namespace, values, option_string=None):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                     values: object, option_string: str | None = None) -> None:
             sys.stdout.write(doc())
             parser.exit(0)
 
