@@ -8,8 +8,6 @@ import sys
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from . import __version__
-
 if TYPE_CHECKING:
     import argparse
 
@@ -20,10 +18,19 @@ USAGE = """\
 istio-mesh-fn                      KRM function: ResourceList on stdin, ResourceList on stdout
 istio-mesh-fn --config FILE        plain mode: Kubernetes objects on stdin (helm --post-renderer, pipes)
 istio-mesh-fn [--config FILE] PATH...   read files instead of stdin
-istio-mesh-fn analyze [-o text|json|yaml] [--fail-on LEVEL] PATH...
+istio-mesh-fn analyze [-o text|json|yaml|sarif] [--fail-on LEVEL] PATH...
 istio-mesh-fn graph [-o mermaid|dot|json] [PATH...]   who calls whom, inferred from the manifests
 istio-mesh-fn schema               print the function config's JSON Schema
+istio-mesh-fn --help | --version   the function's documentation (what `kpt fn doc` shows), its version
 """
+
+
+def doc() -> str:
+    """The catalog-style documentation (Overview, Usage, FunctionConfig, Examples): what
+    `kpt fn doc --image ...` prints by running the image with --help."""
+    from pathlib import Path
+
+    return Path(__file__).with_name("help.md").read_text(encoding="utf-8")
 
 
 class OutputError(Exception):
@@ -105,9 +112,18 @@ def _report(results: list[Result]) -> None:
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="istio-mesh-fn", usage=USAGE, add_help=True)
+    from . import version
+
+    class _Doc(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                     values: object, option_string: str | None = None) -> None:
+            sys.stdout.write(doc())
+            parser.exit(0)
+
+    parser = argparse.ArgumentParser(prog="istio-mesh-fn", usage=USAGE, add_help=False)
+    parser.add_argument("-h", "--help", action=_Doc, nargs=0, help="print the documentation and exit")
     parser.add_argument("--config", help="function config file (overrides the ResourceList's functionConfig)")
-    parser.add_argument("--version", action="version", version=f"istio-mesh-fn {__version__}")
+    parser.add_argument("--version", action="version", version=f"istio-mesh-fn {version()}")
     parser.add_argument("paths", nargs="*", help="input files (default: stdin)")
     return parser.parse_args(argv)
 
