@@ -448,6 +448,7 @@ class Span:
 
 
 _DASH = re.compile(r"( *)- +")
+_DASH_LINE = re.compile(r"( *)-(?:[ \t]+#.*|[ \t]*)")
 
 
 def _line_start(text: str, index: int) -> int:
@@ -477,6 +478,17 @@ def entry_span(text: str, node: Node, after: int) -> Span | None:
     if line < after:
         return None
     m = _DASH.fullmatch(text, line, begin)
+    if m is None and not text[line:begin].strip(" "):
+        # "- # head comment\n  apiVersion: v1": kyaml writes an item's head comment after
+        # its dash, so the dash is on an earlier line, with only comments in between.
+        probe = line
+        while m is None and probe > after:
+            probe = _line_start(text, probe - 1)
+            content = text[probe:text.index("\n", probe)].rstrip("\r")
+            m = _DASH_LINE.fullmatch(content)
+            if m is None and content.strip() and not content.lstrip().startswith("#"):
+                return None
+        line = probe
     end = _lines_end(text, node.end_mark.index)
     if m is None or end is None or end <= begin:
         return None
