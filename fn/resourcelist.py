@@ -25,11 +25,12 @@ RL_KIND = "ResourceList"
 MAX_EXPANDED_NODES = 2_000_000
 MAX_EXPANSION_RATIO = 10
 
-# Node graphs cost ~40 bytes of memory per byte of YAML, and processing about as much
-# again, so input size is what bounds memory. 32 MiB (~3 GB at peak) is far above any
-# package or rendered chart we know of; ISTIO_MESH_FN_MAX_INPUT_MB moves the limit.
+# Input size is what bounds memory: the node graphs cost most of the ~50 bytes of memory
+# per byte of YAML at the peak (docs/performance.md). Rendered monorepos of large
+# platforms reach 50-200 MB; 128 MiB (~6 GB at peak) takes most of them.
+# ISTIO_MESH_FN_MAX_INPUT_MB moves the limit.
 MAX_INPUT_ENV = "ISTIO_MESH_FN_MAX_INPUT_MB"
-DEFAULT_MAX_INPUT_MB = 32
+DEFAULT_MAX_INPUT_MB = 128
 
 
 def max_input_bytes() -> int:

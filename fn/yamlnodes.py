@@ -537,12 +537,119 @@ def marks_within(node: Node, start: int, end: int) -> bool:
 
 
 def serialize_entries(nodes: list[Node], dash: int = 0) -> str:
-    """Nodes written as the entries of a block sequence whose ``-`` is at column ``dash``."""
+    """Nodes written as the entries of a block sequence whose ``-`` is at column ``dash``:
+    what the emitter writes, through ``_write_entry`` where it can."""
     if not nodes:
         return ""
-    out = yaml.serialize(SequenceNode(SEQ, nodes), Dumper=_Dumper, width=_WIDTH, allow_unicode=True)
+    parts: list[str] = []
+    slow: list[Node] = []
+    for node in nodes:
+        out: list[str] = []
+        if _write_entry(node, out):
+            if slow:
+                parts.append(yaml.serialize(SequenceNode(SEQ, slow), Dumper=_Dumper, width=_WIDTH,
+                                            allow_unicode=True))
+                slow = []
+            parts.append("".join(out))
+        else:
+            slow.append(node)
+    if slow:
+        parts.append(yaml.serialize(SequenceNode(SEQ, slow), Dumper=_Dumper, width=_WIDTH, allow_unicode=True))
+    out_text = "".join(parts)
+    return _indent(out_text, dash)
+
+
+def _indent(out: str, dash: int) -> str:
     if dash:
         pad = " " * dash
         # Blank lines stay blank: inside a block scalar, spaces there would be content.
         out = "".join(pad + ln if ln.strip("\r\n") else ln for ln in out.splitlines(keepends=True))
     return out
+
+
+# A fast writer for what the builders produce: block collections of plain scalars. It
+# writes exactly what PyYAML's emitter writes for them (tests/test_writer.py compares the
+# two), at a fraction of the cost: the emitter calls back into Python for every scalar
+# and keeps tables of every node. Anything else (a style, a tag beyond the core schema,
+# a string that needs more than plain or simple single quotes, flow collections copied
+# from user nodes) makes it give up on that object, which then goes to the emitter.
+_SIMPLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+_CORE_TAGS = frozenset((STR, INT, FLOAT, BOOL, NULL))
+_plain_resolver = yaml.resolver.Resolver()
+_plain_tag_cache: dict[str, str] = {}
+
+
+def _scalar_text(node: Node) -> str | None:
+    if type(node) is not ScalarNode or node.style is not None or node.tag not in _CORE_TAGS:
+        return None
+    value = node.value
+    if _SIMPLE.fullmatch(value) is None:
+        return "''" if value == "" and node.tag == STR else None
+    tag = _plain_tag_cache.get(value)
+    if tag is None:
+        tag = _plain_tag_cache[value] = _plain_resolver.resolve(ScalarNode, value, (True, False))
+    if tag == node.tag:
+        return value
+    # A string that reads back as another type ("8080", "true") is single-quoted.
+    return f"'{value}'" if node.tag == STR else None
+
+
+def _write_after_key(value: Node, indent: int, out: list[str]) -> bool:
+    if type(value) is ScalarNode:
+        text = _scalar_text(value)
+        if text is None:
+            return False
+        out.append(" " + text + "\n")
+        return True
+    if value.flow_style:
+        return False
+    if not value.value:
+        out.append(" {}\n" if type(value) is MappingNode else " []\n")
+        return True
+    out.append("\n")
+    if type(value) is MappingNode:
+        return _write_mapping(value, indent + 2, out, False)
+    if type(value) is SequenceNode:
+        return _write_sequence(value, indent, out, False)  # indentless under a key
+    return False
+
+
+def _write_mapping(node: MappingNode, indent: int, out: list[str], inline: bool) -> bool:
+    pad = " " * indent
+    for i, (k, v) in enumerate(node.value):
+        key = _scalar_text(k)
+        if key is None or len(key) >= 128:  # longer keys are written as "? key"
+            return False
+        out.append(key + ":" if inline and i == 0 else pad + key + ":")
+        if not _write_after_key(v, indent, out):
+            return False
+    return True
+
+
+def _write_sequence(node: SequenceNode, indent: int, out: list[str], inline: bool) -> bool:
+    pad = " " * indent
+    for i, v in enumerate(node.value):
+        out.append("- " if inline and i == 0 else pad + "- ")
+        if type(v) is ScalarNode:
+            text = _scalar_text(v)
+            if text is None:
+                return False
+            out.append(text + "\n")
+        elif v.flow_style:
+            return False
+        elif not v.value:
+            out.append("{}\n" if type(v) is MappingNode else "[]\n")
+        elif type(v) is MappingNode:
+            if not _write_mapping(v, indent + 2, out, True):
+                return False
+        elif type(v) is SequenceNode:
+            if not _write_sequence(v, indent + 2, out, True):
+                return False
+        else:
+            return False
+    return True
+
+
+def _write_entry(node: Node, out: list[str]) -> bool:
+    """``node`` as one entry of a top-level block sequence, if the fast writer can."""
+    return _write_sequence(SequenceNode(SEQ, [node]), 0, out, False)

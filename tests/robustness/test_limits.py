@@ -147,11 +147,11 @@ def _write_big(path: Path, size: int) -> None:
         fh.write("".join(block))
 
 
-def test_100_mb_input_is_refused_cleanly_without_being_held_in_memory(tmp_path):
+def test_input_over_the_limit_is_refused_cleanly_without_being_held_in_memory(tmp_path):
     big = tmp_path / "big.yaml"
-    _write_big(big, 100 * MB)
+    _write_big(big, (DEFAULT_MAX_INPUT_MB + 1) * MB)
     code, stdout, stderr, seconds, rss = measured(big)
-    print(f"\n100 MB input ({big.stat().st_size / MB:.0f} MiB) on stdin: exit {code}, {seconds:.2f}s wall, "
+    print(f"\n{DEFAULT_MAX_INPUT_MB + 1} MiB input ({big.stat().st_size / MB:.0f} MiB) on stdin: exit {code}, {seconds:.2f}s wall, "
           f"peak RSS {rss:.0f} MiB")
     assert code == 1 and stdout == b"" and "Traceback" not in stderr
     assert f"over the {DEFAULT_MAX_INPUT_MB} MiB limit" in stderr and MAX_INPUT_ENV in stderr
