@@ -56,6 +56,9 @@ class Outcome:
     results: list[Result] = field(default_factory=list)
     exit_code: int = 0
     fatal: str | None = None  # input so broken no ResourceList could be written back
+    # The input's node graphs and text, held so that a one-shot CLI process can exit
+    # without freeing millions of objects one by one (fn/cli.py).
+    keep: Any = field(default=None, repr=False)
 
 
 Transform = Callable[[list[Item], Any, Results], list[Item]]
@@ -451,7 +454,9 @@ def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
             dup = duplicate_key(docs[0], deep=False)
             if dup is not None:
                 raise InputError(f"ResourceList: {describe_duplicate(dup)}")
-            return process_resource_list(docs[0], run, config_override, text, aliased)
+            outcome = process_resource_list(docs[0], run, config_override, text, aliased)
+            outcome.keep = docs
+            return outcome
         first = docs[0]
         if not isinstance(first, MappingNode):
             raise InputError(f"document 1 is not a mapping at {_mark(first)}; expected a ResourceList")
@@ -469,7 +474,9 @@ def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
             dup = duplicate_key(d)
             if dup is not None:
                 raise InputError(f"document {i + 1}: {describe_duplicate(dup)}")
-        return process_stream(docs, run, config_override, text, aliased)
+        outcome = process_stream(docs, run, config_override, text, aliased)
+        outcome.keep = docs
+        return outcome
     except InputError as exc:
         return Outcome(stdout="", exit_code=1, fatal=str(exc))
     except RecursionError:
