@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         except (BrokenPipeError, OSError):
             return 1 if code == 0 else code
         os._exit(code)
+    _KEEP.clear()  # called in-process (tests, tools): free as usual
     return code
 
 
