@@ -175,6 +175,7 @@ def run_function(argv: list[str]) -> int:
     # The parser allows 1000 levels of nesting; reading values recurses two frames a level.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     outcome = resourcelist.process(data, run, override)
+    _KEEP.append(outcome)  # freed by the exit, not object by object (see main)
     if outcome.fatal:
         err(f"istio-mesh-fn: error: {outcome.fatal}")
         return outcome.exit_code
@@ -193,8 +194,25 @@ def _read_path(path: str, budget: Budget) -> bytes:
         raise OSError(exc.errno, exc.strerror, path) from None
 
 
+_KEEP: list[object] = []
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    code = _main(sys.argv[1:] if argv is None else argv)
+    if argv is None and _KEEP:
+        # The console script, done: freeing the input's millions of nodes one by one
+        # would cost a tenth of a large run and give nothing back to anyone.
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (BrokenPipeError, OSError):
+            return 1 if code == 0 else code
+        os._exit(code)
+    _KEEP.clear()  # called in-process (tests, tools): free as usual
+    return code
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["analyze"]:
             from .analyze.cli import main as analyze_main

@@ -11,6 +11,7 @@ turned into Python values (``to_py``). Generated objects are built as fresh node
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any, Iterator
 
 import yaml
@@ -55,6 +56,34 @@ try:  # libyaml: an order of magnitude faster; pure Python is the fallback, not 
 except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
     _Loader, _Dumper = yaml.SafeLoader, yaml.SafeDumper
 
+
+_COMPOSER_FIRST = () if issubclass(_Loader, yaml.composer.Composer) else (yaml.composer.Composer,)
+
+
+class _ItemAnchorLoader(*_COMPOSER_FIRST, _Loader):  # type: ignore[misc]
+    """Anchors scoped to one entry of a top-level list (a ResourceList's or a List's items).
+
+    kpt packs every file of a package into one ResourceList document, so two files that
+    each define ``&labels`` become one document with a duplicate anchor, which PyYAML
+    refuses. In the files they were separate documents. Only used when the fast composer
+    refuses an input for a duplicate anchor: PyYAML's Python composer over the same
+    parser's events, with the anchor table emptied at every item.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        _Loader.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self._depth == 2 and isinstance(parent, SequenceNode):
+            self.anchors = {}
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
@@ -91,9 +120,15 @@ class YamlError(Exception):
 def compose_all(text: str) -> list[Node]:
     """Parse every document of ``text`` into node graphs (never into Python objects)."""
     try:
+        try:
+            docs = list(yaml.compose_all(text, Loader=_Loader))
+        except yaml.composer.ComposerError as exc:
+            if not (exc.context or "").startswith("found duplicate anchor"):
+                raise
+            docs = list(yaml.compose_all(text, Loader=_ItemAnchorLoader))
         # An empty document (a trailing ``---``) is no object; kubectl skips it too.
         return [
-            doc for doc in yaml.compose_all(text, Loader=_Loader)
+            doc for doc in docs
             if doc is not None and not (isinstance(doc, ScalarNode) and doc.tag == NULL and not doc.value)
         ]
     except yaml.MarkedYAMLError as exc:
@@ -128,11 +163,12 @@ def serialize(node: Node) -> str:
     return yaml.serialize(node, Dumper=_Dumper, width=_WIDTH, allow_unicode=True)
 
 
-def serialize_all(nodes: list[Node]) -> str:
+def serialize_all(nodes: list[Node], explicit_start: bool | None = None) -> str:
     if not nodes:
         return ""
     return yaml.serialize_all(
-        nodes, Dumper=_Dumper, width=_WIDTH, allow_unicode=True, explicit_start=len(nodes) > 1
+        nodes, Dumper=_Dumper, width=_WIDTH, allow_unicode=True,
+        explicit_start=len(nodes) > 1 if explicit_start is None else explicit_start,
     )
 
 
@@ -326,3 +362,299 @@ def copy_node(node: Node, budget: list[int] | None = None) -> Node:
         else:
             dst.value = [(shallow(k), shallow(v)) for k, v in src.value]
     return root
+
+
+# ---------------------------------------------------------------------------- merge keys
+
+MERGE = "tag:yaml.org,2002:merge"
+
+
+def flatten_merges(root: Node) -> None:
+    """Resolve ``<<`` merge keys in place, as Kubernetes' YAML reader does: explicit keys
+    win over merged ones, earlier merge sources over later ones. Merged values are
+    copies, so no node is shared and the emitter never writes an anchor. Needs an
+    acyclic graph (aliases are checked first); the written text keeps its ``<<``.
+    Raises YamlError for a merge value that is not a mapping or a list of mappings."""
+    order: list[MappingNode] = []
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            order.append(node)
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    # Children first, so a merge source is itself flat when it is merged.
+    for node in reversed(order):
+        if not any(k.tag == MERGE for k, _ in node.value):
+            continue
+        explicit = [(k, v) for k, v in node.value if k.tag != MERGE]
+        taken = {k.value for k, _ in explicit if isinstance(k, ScalarNode)}
+        merged: list[tuple[Node, Node]] = []
+        for k, v in node.value:
+            if k.tag != MERGE:
+                continue
+            sources = v.value if isinstance(v, SequenceNode) else [v]
+            for src in sources:
+                if not isinstance(src, MappingNode):
+                    m = src.start_mark
+                    raise YamlError("invalid YAML: a merge key (<<) needs a mapping or a list of mappings",
+                                    m.line + 1 if m else None, m.column + 1 if m else None)
+                for sk, sv in src.value:
+                    key = sk.value if isinstance(sk, ScalarNode) else None
+                    if key is not None and key in taken:
+                        continue
+                    if key is not None:
+                        taken.add(key)
+                    merged.append((copy_node(sk), copy_node(sv)))
+        node.value = merged + explicit
+
+
+# ---------------------------------------------------------------------------- source text
+
+class Span:
+    """Where an object was written: ``text[start:end]`` is whole lines, written back as
+    they are when nothing changed the object. ``dash`` is the column of the ``- `` that
+    opens it as an entry of a block sequence; None for a document of its own."""
+
+    __slots__ = ("text", "start", "end", "dash")
+
+    def __init__(self, text: str, start: int, end: int, dash: int | None):
+        self.text = text
+        self.start = start
+        self.end = end
+        self.dash = dash
+
+    def source(self) -> str:
+        out = self.text[self.start:self.end]
+        return out if out.endswith("\n") else out + "\n"
+
+    def as_document(self) -> str:
+        """The text as a document of its own (a List's entry written to a plain stream)."""
+        text = self.source()
+        if self.dash is None:
+            return text
+        # "  - a: 1\n    b: 2" -> "a: 1\nb: 2": the entry's lines all start at least at
+        # its content column, so cutting that many spaces keeps every relative indent.
+        first_nl = text.find("\n")
+        head = text[:first_nl]
+        after_dash = head[self.dash + 1:]
+        body_col = self.dash + 1 + len(after_dash) - len(after_dash.lstrip(" "))
+        lines = (" " * body_col + head[body_col:] + text[first_nl:]).splitlines(keepends=True)
+        if all(not ln.strip() or ln.startswith(" " * body_col) for ln in lines):
+            return "".join(ln[body_col:] if ln.strip() else ln.lstrip(" ") for ln in lines)
+        return "".join(lines)
+
+
+_DASH = re.compile(r"( *)- +")
+_DASH_LINE = re.compile(r"( *)-(?:[ \t]+#.*|[ \t]*)")
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _lines_end(text: str, index: int) -> int | None:
+    """The start of the line holding ``index`` (a block collection's end, which is the
+    first token after it), or None if something else precedes it on that line."""
+    if index >= len(text):
+        return len(text)
+    start = _line_start(text, index)
+    return start if not text[start:index].strip(" ") else None
+
+
+def entry_span(text: str, node: Node, after: int) -> Span | None:
+    """The span of a block mapping written as ``- key: ...`` in a block sequence, or None
+    when it is written any other way (flow style, JSON, an alias, the key on the next
+    line). ``after`` is where the previous entry ended: an alias copy carries the marks
+    of the node it repeats, which lie before that."""
+    if not isinstance(node, MappingNode) or node.flow_style or node.start_mark is None:
+        return None
+    begin = node.start_mark.index
+    if text[begin:begin + 1] in ("{", "["):
+        return None
+    line = _line_start(text, begin)
+    if line < after:
+        return None
+    m = _DASH.fullmatch(text, line, begin)
+    if m is None and not text[line:begin].strip(" "):
+        # "- # head comment\n  apiVersion: v1": kyaml writes an item's head comment after
+        # its dash, so the dash is on an earlier line, with only comments in between.
+        probe = line
+        while m is None and probe > after:
+            probe = _line_start(text, probe - 1)
+            content = text[probe:text.index("\n", probe)].rstrip("\r")
+            m = _DASH_LINE.fullmatch(content)
+            if m is None and content.strip() and not content.lstrip().startswith("#"):
+                return None
+        line = probe
+    end = _lines_end(text, node.end_mark.index)
+    if m is None or end is None or end <= begin:
+        return None
+    return Span(text, line, end, len(m.group(1)))
+
+
+def document_span(text: str, node: Node, after: int) -> Span | None:
+    """The span of a block mapping that is a document's root, with the comment lines
+    just before it (``# Source: chart/templates/x.yaml``), or None."""
+    if not isinstance(node, MappingNode) or node.flow_style or node.start_mark is None:
+        return None
+    begin = node.start_mark.index
+    if text[begin:begin + 1] in ("{", "["):
+        return None
+    line = _line_start(text, begin)
+    end = _lines_end(text, node.end_mark.index)
+    if line < after or text[line:begin].strip(" ") or end is None or end <= begin:
+        return None
+    while line > after:
+        prev = _line_start(text, line - 1)
+        content = text[prev:line].strip()
+        if content and not content.startswith("#"):
+            break
+        line = prev
+    while line < begin and not text[line:text.find("\n", line) + 1].strip():
+        line = text.find("\n", line) + 1  # blank lines before the comments are no part of it
+    return Span(text, line, end, None)
+
+
+def marks_within(node: Node, start: int, end: int) -> bool:
+    """Every node under ``node`` was written inside ``text[start:end]``: no alias copies
+    a node anchored elsewhere, so the text stands on its own."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        m = n.start_mark
+        if m is None or not start <= m.index < end:
+            return False
+        if isinstance(n, SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, MappingNode):
+            for k, v in n.value:
+                stack.append(k)
+                stack.append(v)
+    return True
+
+
+def serialize_entries(nodes: list[Node], dash: int = 0) -> str:
+    """Nodes written as the entries of a block sequence whose ``-`` is at column ``dash``:
+    what the emitter writes, through ``_write_entry`` where it can."""
+    if not nodes:
+        return ""
+    parts: list[str] = []
+    slow: list[Node] = []
+    for node in nodes:
+        out: list[str] = []
+        if _write_entry(node, out):
+            if slow:
+                parts.append(yaml.serialize(SequenceNode(SEQ, slow), Dumper=_Dumper, width=_WIDTH,
+                                            allow_unicode=True))
+                slow = []
+            parts.append("".join(out))
+        else:
+            slow.append(node)
+    if slow:
+        parts.append(yaml.serialize(SequenceNode(SEQ, slow), Dumper=_Dumper, width=_WIDTH, allow_unicode=True))
+    out_text = "".join(parts)
+    return _indent(out_text, dash)
+
+
+def _indent(out: str, dash: int) -> str:
+    if dash:
+        pad = " " * dash
+        # Blank lines stay blank: inside a block scalar, spaces there would be content.
+        out = "".join(pad + ln if ln.strip("\r\n") else ln for ln in out.splitlines(keepends=True))
+    return out
+
+
+# A fast writer for what the builders produce: block collections of plain scalars. It
+# writes exactly what PyYAML's emitter writes for them (tests/test_writer.py compares the
+# two), at a fraction of the cost: the emitter calls back into Python for every scalar
+# and keeps tables of every node. Anything else (a style, a tag beyond the core schema,
+# a string that needs more than plain or simple single quotes, flow collections copied
+# from user nodes) makes it give up on that object, which then goes to the emitter.
+_SIMPLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+_CORE_TAGS = frozenset((STR, INT, FLOAT, BOOL, NULL))
+_plain_resolver = yaml.resolver.Resolver()
+_plain_tag_cache: dict[str, str] = {}
+
+
+def _scalar_text(node: Node) -> str | None:
+    if type(node) is not ScalarNode or node.style is not None or node.tag not in _CORE_TAGS:
+        return None
+    value = node.value
+    if _SIMPLE.fullmatch(value) is None:
+        return "''" if value == "" and node.tag == STR else None
+    tag = _plain_tag_cache.get(value)
+    if tag is None:
+        tag = _plain_tag_cache[value] = _plain_resolver.resolve(ScalarNode, value, (True, False))
+    if tag == node.tag:
+        return value
+    # A string that reads back as another type ("8080", "true") is single-quoted.
+    return f"'{value}'" if node.tag == STR else None
+
+
+def _write_after_key(value: Node, indent: int, out: list[str]) -> bool:
+    if type(value) is ScalarNode:
+        text = _scalar_text(value)
+        if text is None:
+            return False
+        out.append(" " + text + "\n")
+        return True
+    if value.flow_style:
+        return False
+    if not value.value:
+        out.append(" {}\n" if type(value) is MappingNode else " []\n")
+        return True
+    out.append("\n")
+    if type(value) is MappingNode:
+        return _write_mapping(value, indent + 2, out, False)
+    if type(value) is SequenceNode:
+        return _write_sequence(value, indent, out, False)  # indentless under a key
+    return False
+
+
+def _write_mapping(node: MappingNode, indent: int, out: list[str], inline: bool) -> bool:
+    pad = " " * indent
+    for i, (k, v) in enumerate(node.value):
+        key = _scalar_text(k)
+        if key is None or len(key) >= 128:  # longer keys are written as "? key"
+            return False
+        out.append(key + ":" if inline and i == 0 else pad + key + ":")
+        if not _write_after_key(v, indent, out):
+            return False
+    return True
+
+
+def _write_sequence(node: SequenceNode, indent: int, out: list[str], inline: bool) -> bool:
+    pad = " " * indent
+    for i, v in enumerate(node.value):
+        out.append("- " if inline and i == 0 else pad + "- ")
+        if type(v) is ScalarNode:
+            text = _scalar_text(v)
+            if text is None:
+                return False
+            out.append(text + "\n")
+        elif v.flow_style:
+            return False
+        elif not v.value:
+            out.append("{}\n" if type(v) is MappingNode else "[]\n")
+        elif type(v) is MappingNode:
+            if not _write_mapping(v, indent + 2, out, True):
+                return False
+        elif type(v) is SequenceNode:
+            if not _write_sequence(v, indent + 2, out, True):
+                return False
+        else:
+            return False
+    return True
+
+
+def _write_entry(node: Node, out: list[str]) -> bool:
+    """``node`` as one entry of a top-level block sequence, if the fast writer can."""
+    return _write_sequence(SequenceNode(SEQ, [node]), 0, out, False)
