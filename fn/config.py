@@ -21,7 +21,7 @@ from pydantic import (
 
 from . import configbase
 from . import k8snames as k8s
-from .configbase import Metadata, Model, fmt, ref_of, report
+from .configbase import Metadata, Model, ref_of, report
 from .durations import parse_duration
 from .results import Results
 

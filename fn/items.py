@@ -6,7 +6,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, SequenceNode
 
-from . import yamlnodes as yn
+from . import yamlnodes as yn, yamltext as yt
 
 # Orchestrators write files by these; the function copies them, never invents their
 # meaning. ``internal.`` is kpt's current form, the plain one kustomize's and kpt's
@@ -29,7 +29,7 @@ class Item:
     # directly must set it to None (the edit methods below do).
     __slots__ = ("node", "source", "_meta", "_obj", "_labels", "_annotations")
 
-    def __init__(self, node: MappingNode, source: yn.Span | None = None):
+    def __init__(self, node: MappingNode, source: yt.Span | None = None):
         self.node = node
         self.source = source
         self._meta: dict[str, Any] | None = None
