@@ -46,19 +46,24 @@ def validate(obj: dict[str, Any], default_namespace: str = "") -> Validation:
 
     if module is None:
         return Validation()
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = _mapping(obj.get("metadata"))
     name = str(meta.get("name") or "")
     namespace = str(meta.get("namespace") or default_namespace)
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    spec = _mapping(obj.get("spec"))
     err = _metadata(kind, name, namespace, meta, spec)
     if err:
         return Validation(errors=[err])
-    return importlib.import_module(f"{__name__}.{module}").validate(name, namespace, spec, meta)
+    result: Validation = importlib.import_module(f"{__name__}.{module}").validate(name, namespace, spec, meta)
+    return result
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _metadata(kind: str, name: str, namespace: str, meta: dict[str, Any], spec: dict[str, Any]) -> str | None:
     """Istio's ``validateMetadata``, which wraps every kind's validation."""
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    annotations = _mapping(meta.get("annotations"))
     if _DRY_RUN in annotations:
         if kind != "AuthorizationPolicy":
             return f"{namespace}/{name} has unsupported annotation {_DRY_RUN}, please remove the annotation"

@@ -132,7 +132,7 @@ def validate_connection_pool(settings: Any) -> list[str]:
     settings = d(settings)
     if not present(settings, "http") and not present(settings, "tcp"):
         return ["connection pool must have at least one field"]
-    errs: list[str] = []
+    errs: list[str | None] = []
     http = settings.get("http")
     if http is not None:
         http = d(http)

@@ -40,7 +40,8 @@ def _jwks(text: str) -> list[Any] | None:
     except ValueError:
         return None
     if isinstance(doc, dict) and isinstance(doc.get("keys"), list):
-        return doc["keys"]
+        keys: list[Any] = doc["keys"]
+        return keys
     if isinstance(doc, dict) and "kty" in doc:
         return [doc]
     return None

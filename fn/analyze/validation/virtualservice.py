@@ -137,11 +137,11 @@ def validate_http_route(http: dict[str, Any], delegate: bool, gateway_semantics:
             v.err(f"mirror_percent must have a max value of 100 (it has {value})")
         v.warn('using deprecated setting "mirrorPercent", use "mirrorPercentage" instead')
     if present(http, "mirrorPercentage"):
-        value = fnum(d(http["mirrorPercentage"]).get("value"))
-        if value > 100:
-            v.err(f"mirror_percentage must have a max value of 100 (it has {value:f})")
-        if value < 0:
-            v.err(f"mirror_percentage must have a min value of 0 (it has {value:f})")
+        percentage = fnum(d(http["mirrorPercentage"]).get("value"))
+        if percentage > 100:
+            v.err(f"mirror_percentage must have a max value of 100 (it has {percentage:f})")
+        if percentage < 0:
+            v.err(f"mirror_percentage must have a min value of 0 (it has {percentage:f})")
     v.err(*validate_destination(http.get("mirror")))
     v.err(*_mirrors(http.get("mirrors")))
     v.err(_redirect(http.get("redirect"), lst(http.get("match"))))
