@@ -72,7 +72,11 @@ def _walk(top: str, warnings: list[str]) -> list[str]:
                 is_dir = e.is_dir()
                 is_file = not is_dir and e.is_file()
             except OSError as exc:
-                raise LoadError(f"{e.path}: cannot read: {exc.strerror or exc}") from None
+                if e.name.lower().endswith(EXTENSIONS):
+                    raise LoadError(f"{e.path}: cannot read: {exc.strerror or exc}") from None
+                # A symlink loop, say: it cannot be a folder of manifests, but say so.
+                warnings.append(f"{e.path}: skipped: {exc.strerror or exc}")
+                continue
             if is_dir:
                 if not e.name.startswith("."):
                     subdirs.append(e.path)

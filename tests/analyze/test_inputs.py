@@ -211,6 +211,15 @@ def test_a_dangling_symlink_is_an_error(tmp_path):
     assert "gone.yaml: cannot read" in p.stderr
 
 
+def test_a_self_looping_symlink_is_an_error_when_named_as_a_manifest_and_a_warning_otherwise(tmp_path):
+    (tmp_path / "svc.yaml").write_text(SERVICE)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    p = analyze(str(tmp_path))
+    assert p.returncode == 0 and f"{tmp_path / 'loop'}: skipped: Too many levels of symbolic links" in p.stderr
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    clean_failure(analyze(str(tmp_path)))
+
+
 def test_five_hundred_nested_directories(tmp_path):
     deep = tmp_path
     for _ in range(500):
