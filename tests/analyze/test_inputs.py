@@ -321,3 +321,13 @@ def test_load_paths_keeps_its_signature_and_reads_stdin_within_the_limit():
         from fn.limits import Budget
 
         load_paths(["-"], stdin=io.BytesIO(b"#" * 2048), budget=Budget(1024))
+
+
+def test_an_empty_analyzers_list_in_the_validator_config_is_an_error():
+    from .test_validator import fn as run_validator, validator
+
+    rc, out, stderr = run_validator(validator(analyzers=[]))
+    assert rc == 1, stderr
+    errors = [r for r in out["results"] if r["severity"] == "error"]
+    assert [r["field"]["path"] for r in errors] == ["spec.analyzers"], errors
+    assert len(out["items"]) == 3  # passed through, as for any config error
