@@ -13,6 +13,9 @@ from . import __version__
 if TYPE_CHECKING:
     import argparse
 
+    from .limits import Budget
+    from .results import Result
+
 USAGE = """\
 istio-mesh-fn                      KRM function: ResourceList on stdin, ResourceList on stdout
 istio-mesh-fn --config FILE        plain mode: Kubernetes objects on stdin (helm --post-renderer, pipes)
@@ -85,7 +88,7 @@ def _drop_stdout() -> None:
         pass
 
 
-def _read_config(path: str, budget) -> object:
+def _read_config(path: str, budget: Budget) -> object:
     from . import resourcelist, yamlnodes as yn
 
     with open(path, "rb") as fh:
@@ -95,7 +98,7 @@ def _read_config(path: str, budget) -> object:
     return yn.to_py(docs[0])
 
 
-def _report(results) -> None:
+def _report(results: list[Result]) -> None:
     verbose = os.environ.get("ISTIO_MESH_FN_VERBOSE", "") not in ("", "0", "false")
     for r in results:
         if r.severity != "info" or verbose:
@@ -167,7 +170,7 @@ def run_function(argv: list[str]) -> int:
     return outcome.exit_code
 
 
-def _read_path(path: str, budget) -> bytes:
+def _read_path(path: str, budget: Budget) -> bytes:
     try:
         with open(path, "rb") as fh:
             return budget.read(fh, path)
