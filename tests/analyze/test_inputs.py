@@ -331,3 +331,10 @@ def test_an_empty_analyzers_list_in_the_validator_config_is_an_error():
     errors = [r for r in out["results"] if r["severity"] == "error"]
     assert [r["field"]["path"] for r in errors] == ["spec.analyzers"], errors
     assert len(out["items"]) == 3  # passed through, as for any config error
+
+
+def test_a_bad_limit_setting_is_a_load_error_for_every_caller_of_the_loader(monkeypatch):
+    # `graph` reads through load_paths too, and catches LoadError only.
+    monkeypatch.setenv(MAX_INPUT_ENV, "inf")
+    with pytest.raises(LoadError, match=MAX_INPUT_ENV):
+        load_paths(["-"], stdin=io.BytesIO(SERVICE.encode()))
