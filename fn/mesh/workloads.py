@@ -89,9 +89,18 @@ def collect(items: Iterable[Item], default_namespace: str, results: Results) -> 
             item=item, namespace=item.namespace or default_namespace, name=item.name, kind=item.kind,
             pod_labels=labels, pod_annotations=annotations,
             service_account=str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"),
-            sidecar=sidecar, sidecar_reason=why,
+            sidecar=sidecar, sidecar_reason=why, replicas=_replicas(item),
         ))
     return out
+
+
+def _replicas(item: Item) -> int | None:
+    if item.kind == "DaemonSet":
+        return None
+    value = item.get("spec", "replicas")
+    if value is None:
+        return 1  # the API server's default
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class WorkloadIndex:
