@@ -515,7 +515,9 @@ def test_analyzer(case, analyze_text):
 def test_every_analyzer_has_unit_cases():
     from fn.analyze import runner
 
-    covered = {a for a, _, _ in CASES.values()}
+    from .test_resilience_analyzers import RESILIENCE_CASES
+
+    covered = {a for a, _, _ in [*CASES.values(), *RESILIENCE_CASES.values()]}
     assert set(runner.names(schema=False)) <= covered
 
 
