@@ -118,7 +118,7 @@ def retry_storm(svc: Service) -> str | None:
     retries = limit * attempts if pool.http.max_retries is None else min(limit * attempts, pool.http.max_retries)
     if retries <= limit:
         return None
-    cap = "maxRetries is not set (Istio: unlimited)" if pool.http.max_retries is None \
+    cap = "no maxRetries, which Istio leaves unlimited" if pool.http.max_retries is None \
         else f"maxRetries {pool.http.max_retries}"
     return (f"retry storm: {attempts} retry attempts per request can add {retries} retries on top of the pool's "
-            f"{limit} requests ({cap}); set connectionPool.http.maxRetries at or below {limit}, or fewer attempts")
+            f"{limit} requests with {cap}; set connectionPool.http.maxRetries at or below {limit}, or fewer attempts")

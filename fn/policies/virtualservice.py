@@ -99,7 +99,12 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
     if not ok:
         out.decline(svc, "its split cannot be applied (see the error)")
         return
-    per_port = {n: (r.timeout, retries_field(r.retries)) for n, r in routes.port_routes(svc, out).items()}
+    by_port = routes.port_routes(svc, out)
+    for number, r in by_port.items():
+        if _over_budget(r.timeout, r.retries):
+            out.results.warning(_budget_message(f"{svc.name} port {number} (services[].ports[])", r.timeout, r.retries),
+                                resource_ref=svc.item.ref(), file=svc.item.file_ref())
+    per_port = {n: (r.timeout, retries_field(r.retries)) for n, r in by_port.items()}
     # Unnamed ports are sniffed by Istio: HTTP routes apply once the traffic is detected
     # as HTTP, and are ignored otherwise.
     http_ports = [p.number for p in svc.ports if p.protocol in (HTTP, UNKNOWN)]
