@@ -379,3 +379,13 @@ def test_port_timeout_null_means_none_and_a_bad_port_is_refused():
 def test_export_scope_namespace_scopes_both_generated_kinds():
     dr, vs, _ = run({"exportScope": "namespace"})
     assert dr["spec"]["exportTo"] == ["."] and vs["spec"]["exportTo"] == ["."]
+
+
+def test_a_port_entry_for_a_tcp_port_is_a_warning():
+    text = package().replace("{name: grpc, port: 9090}", "{name: tcp-db, port: 5432}")
+    items, results = generate(items_from_yaml(text), config({"services": [{"name": "reviews", "ports": [
+        {"port": 5432, "timeout": "1s"}]}]}))
+    assert any("not an HTTP-family port" in m for m in messages(results, "warning"))
+    vs = by_kind(generated(items), "VirtualService")["reviews"]
+    assert vs["spec"]["tcp"][0] == {"match": [{"port": 5432}], "route": [
+        {"destination": {"host": "reviews", "port": {"number": 5432}}, "weight": 100}]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..mesh import MeshModel, Service
+from ..mesh import HTTP, UNKNOWN, MeshModel, Service
 from ..mesh.serviceconfig import resolve_retries
 from ..settings import Retries, Settings
 from .base import Output
@@ -87,6 +87,13 @@ def port_routes(svc: Service, out: Output) -> dict[int, PortRoute]:
                                 f"have (it has: {known}); ignored", resource_ref=svc.item.ref(),
                                 file=svc.item.file_ref())
             continue
+        routed = [p for p in ports if p.protocol in (HTTP, UNKNOWN)]
+        if not routed:
+            out.results.warning(f"{svc.name}: ports[{i}] ({entry.port!r}) is not an HTTP-family port, and Envoy "
+                                "applies no route timeout or retries to TCP; ignored", resource_ref=svc.item.ref(),
+                                file=svc.item.file_ref())
+            continue
+        ports = routed
         timeout = entry.timeout if "timeout" in entry.given else svc.config.timeout
         retries = svc.config.retries
         if "retries" in entry.given:

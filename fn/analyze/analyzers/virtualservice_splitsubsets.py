@@ -20,7 +20,6 @@ class SplitSubsetAnalyzer(Analyzer):
             for s in as_list(dr.spec.get("subsets")):
                 subsets.setdefault((ns, name, as_str(as_dict(s).get("name"))), str_map(as_dict(s).get("labels")))
         selectors = {(s.ns, s.name): str_map(s.spec.get("selector")) for s in ctx.of(SERVICE)}
-        by_ns = pods_by_namespace(ctx)
         for vs in ctx.of(VIRTUAL_SERVICE):
             for kind in ("http", "tcp", "tls"):
                 for i, rule in enumerate(as_list(vs.spec.get(kind))):
@@ -40,7 +39,7 @@ class SplitSubsetAnalyzer(Analyzer):
                             problem = "no DestinationRule for the host defines"
                         elif (ns, name) in selectors and selectors[(ns, name)]:
                             sel = {**selectors[(ns, name)], **labels}
-                            if not any(selects(sel, p.labels) for p in by_ns.get(ns, ())):
+                            if not any(selects(sel, p.labels) for p in pods_by_namespace(ctx).get(ns, ())):
                                 problem = "selects no workload of the Service"
                         if problem:
                             report("SplitToMissingSubset", vs, f"{kind}[{i}]", weight, subset, host, problem,
