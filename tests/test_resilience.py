@@ -111,6 +111,19 @@ def test_generated_rules_pass_istio_validation(case):
     assert all(istio_problems(o) == [] for o in objs), {o["metadata"]["name"]: istio_problems(o) for o in objs}
     # The self-check ran with analyze.schema: true on each case: no finding on what we made.
     assert not [r for r in out.get("results", []) if "[IST" in r["message"] or "[IMF" in r["message"]]
+    # And directly: Istio's CRD schemas with their CEL rules on each generated object.
+    from fn.analyze.schema import validate
+
+    assert {o["metadata"]["name"]: validate(o) for o in objs if validate(o)} == {}
+
+
+def test_the_schema_check_sees_the_generated_fields():
+    from fn.analyze.schema import validate
+
+    dr = {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": {"name": "x"},
+          "spec": {"host": "x", "trafficPolicy": {"outlierDetection": {"interval": "soon"},
+                                                  "connectionPool": {"tcp": {"connectTimeout": "0.1ms"}}}}}
+    assert len(validate(dr)) == 2
 
 
 # ------------------------------------------------------------------ helpers
