@@ -293,6 +293,16 @@ class OutlierDetection(Model):
         "Envoy still ejects one endpoint when the percentage rounds to none.",
     )
 
+    @model_validator(mode="after")
+    def _both_counts(self) -> "OutlierDetection":
+        # Where both counts are written here the problem is this block's; where one is
+        # inherited, MeshSpec checks the merged values.
+        both = {"consecutive_5xx_errors", "consecutive_gateway_errors"} <= self.model_fields_set
+        problem = outlier_problem(self) if both else None
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
 
 def outlier_problem(od: OutlierDetection | dict[str, Any]) -> str | None:
     """Gateway errors are a subset of 5xx errors: with consecutiveGatewayErrors at or above

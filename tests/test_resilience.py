@@ -402,3 +402,19 @@ def test_a_port_entry_for_a_tcp_port_is_a_warning():
     vs = by_kind(generated(items), "VirtualService")["reviews"]
     assert vs["spec"]["tcp"][0] == {"match": [{"port": 5432}], "route": [
         {"destination": {"host": "reviews", "port": {"number": 5432}}, "weight": 100}]}
+
+
+@pytest.mark.parametrize("min_replicas,warned", [("minReplicas: 3", False), ("minReplicas: 2", True), ("", True)])
+def test_an_autoscalers_minimum_counts_instead_of_spec_replicas(min_replicas, warned):
+    text = package(replicas="") + f"""
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: reviews, namespace: shop}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: reviews-v1}}
+  {min_replicas}
+  maxReplicas: 10
+"""
+    _, results = generate(items_from_yaml(text), config(ON))
+    assert any("Envoy ejects at least one endpoint" in m for m in messages(results, "warning")) is warned
