@@ -418,3 +418,20 @@ spec:
 """
     _, results = generate(items_from_yaml(text), config(ON))
     assert any("Envoy ejects at least one endpoint" in m for m in messages(results, "warning")) is warned
+
+
+def test_readme_documents_every_resilience_field_and_annotation():
+    from fn import config as cfg
+    from fn.mesh.serviceconfig import ANNOTATIONS, POOL_KEYS, PREFIX
+
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text[text.index("### Resilience and traffic management"):text.index("### Per-Service annotations")]
+    for model in (cfg.OutlierDetection, cfg.TcpPool, cfg.HttpPool, cfg.Split, cfg.SplitMatch, cfg.PortOverride,
+                  cfg.Resilience):
+        for name, f in model.model_fields.items():
+            alias = f.alias or name
+            assert alias in section, f"README's resilience section does not mention {model.__name__}.{alias}"
+    for suffix in ("outlier-detection", "connection-pool", "split"):
+        assert suffix in ANNOTATIONS and f"`{PREFIX}{suffix}`" in text
+    for key in POOL_KEYS:
+        assert key in text
