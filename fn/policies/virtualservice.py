@@ -15,6 +15,7 @@ from ..results import Results
 from ..settings import Retries, Settings
 from . import routes
 from .base import Generated, Output, free_name, metadata, render_labels, service_path
+from .destinationrule import export_to
 
 API_VERSION = "networking.istio.io/v1"
 KIND = "VirtualService"
@@ -126,7 +127,7 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
     obj = build(name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
                 http_ports=http_ports, tcp_ports=tcp_ports, timeout=svc.config.timeout, no_timeout=streams,
                 retries=retries_field(svc.config.retries), per_port=per_port, split=split,
-                export_to=["."] if settings.export_scope == "namespace" else None)
+                export_to=export_to(settings, svc, out, KIND))
     if obj is None:
         out.decline(svc, "no port a VirtualService can route" if svc.ports else "the Service has no ports")
         return
