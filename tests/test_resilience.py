@@ -435,3 +435,12 @@ def test_readme_documents_every_resilience_field_and_annotation():
         assert suffix in ANNOTATIONS and f"`{PREFIX}{suffix}`" in text
     for key in POOL_KEYS:
         assert key in text
+
+
+def test_export_scope_skips_a_service_without_namespace_and_says_so():
+    text = package().replace("  namespace: shop\n  annotations", "  annotations").replace(", namespace: shop}", "}")
+    items, results = generate(items_from_yaml(text), config({"exportScope": "namespace"}))
+    objs = generated(items)
+    assert all("exportTo" not in o["spec"] for o in objs if o["kind"] in ("DestinationRule", "VirtualService"))
+    notes = [r.message for r in results if "no exportTo" in r.message]
+    assert len(notes) == 2 and not messages(results, "error")
