@@ -206,9 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         # The console script, done: freeing the input's millions of nodes one by one
         # would cost a tenth of a large run and give nothing back to anyone.
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except (BrokenPipeError, OSError):
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:  # None: the fd was closed when Python started
+                    stream.flush()
+        except (OSError, ValueError):
             return 1 if code == 0 else code
         os._exit(code)
     _KEEP.clear()  # called in-process (tests, tools): free as usual

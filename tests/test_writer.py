@@ -38,11 +38,11 @@ def test_a_generated_object_takes_the_fast_path():
                     "ports": [8080, True, None, [], [["a"]]]}}
     out: list[str] = []
     node = yn.from_py(obj)
-    assert yn._write_entry(node, out)
+    assert yt._write_entry(node, out)
     assert "".join(out) == emitter(node)
 
 
 def test_styled_or_flow_nodes_go_to_the_emitter():
     node = yn.compose_all("a: {b: 'c'}\nd: [1]\n")[0]
-    assert not yn._write_entry(node, [])
+    assert not yt._write_entry(node, [])
     assert yt.serialize_entries([node], 2) == "  - a: {b: 'c'}\n    d: [1]\n"
