@@ -15,6 +15,8 @@ PAIRS = [
     (st.DestinationRuleSettings, config.DestinationRuleConfig), (st.VirtualServiceSettings, config.VirtualServiceConfig),
     (st.Retries, config.Retries), (st.Hosts, config.Hosts), (st.Paths, config.Paths), (st.Exclude, config.Exclude),
     (st.Analyze, config.Analyze), (st.Kustomize, config.Kustomize), (st.LabelSelector, config.LabelSelector), (st.LabelRequirement, config.LabelRequirement),
+    (st.Authorization, config.Authorization), (st.AllowRule, config.AllowRule), (st.IngressGateway, config.IngressGateway),
+    (st.RequestAuthentication, config.RequestAuthentication), (st.JwtProvider, config.JwtProvider), (st.Egress, config.Egress),
 ]
 
 

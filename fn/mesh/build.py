@@ -11,9 +11,12 @@ from ..items import Item
 from ..k8snames import is_dns_label
 from ..results import Results
 from ..settings import Settings
+from ..callgraph import CallGraph, Declared, infer
+from . import ingress
 from . import namespaces as nsd
 from . import serviceconfig, workloads as wl
 from .ports import is_stream, port_protocol
+from .ingress import IngressRoute
 from .types import ANY_NAMESPACE, MeshModel, Namespace, Port, Service, UserObjects, Workload
 
 NETWORKING = "networking.istio.io"
@@ -258,7 +261,30 @@ def build(items: list[Item], settings: Settings) -> tuple[MeshModel, Results]:
     _warn_about(services, namespaces, results)
     root_in_package = any((i.namespace or default_ns) == root or (i.kind == "Namespace" and i.name == root)
                           for i in items)
+    calls, ingress = _calls(items, settings, default_ns, pods, results)
     model = MeshModel(namespaces=namespaces, services=tuple(services), workloads=tuple(pods), user=user,
                       root_namespace=root, root_namespace_reason=root_why, mesh_namespaces=tuple(mesh_ns),
-                      root_in_package=root_in_package)
+                      root_in_package=root_in_package, calls=calls, ingress=ingress)
     return model, results
+
+
+def needs_calls(settings: Settings) -> bool:
+    return settings.authorization.mode != "off" or settings.egress.mode != "off"
+
+
+def _calls(items: list[Item], settings: Settings, default_ns: str, pods: list[Workload],
+           results: Results) -> tuple[CallGraph | None, tuple[IngressRoute, ...]]:
+    if not needs_calls(settings):
+        return None, ()
+    a = settings.authorization
+    declared = [Declared(r.caller, r.to, f"authorization.allow[{i}]") for i, r in enumerate(a.allow)]
+    graph = infer(items, settings.hosts.cluster_domain, declared=declared, default_namespace=default_ns,
+                  infer_edges=a.infer_calls)
+    for note in graph.notes:
+        where = note.evidence.file or note.evidence.item
+        results.info(f"call graph: {where}: {note.evidence.field}: {note.message}")
+    routes, warnings = ingress.discover(items, settings, default_ns,
+                                        [(w.namespace, dict(w.pod_labels), w.service_account) for w in pods])
+    for w in warnings:
+        results.warning(w)
+    return graph, tuple(routes)

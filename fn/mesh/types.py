@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..callgraph import CallGraph
 from ..items import Item
 from ..settings import Retries
+from .ingress import IngressRoute
 
 # Data-plane modes of a namespace.
 SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"
@@ -140,6 +142,11 @@ class MeshModel:
     # Whether the package itself holds anything in the root namespace (a platform
     # package) or only application namespaces.
     root_in_package: bool = False
+    # Who calls whom (fn/callgraph), with the declared calls merged in; computed only when
+    # a policy that reads it is enabled, so the no-config run does not pay for it.
+    calls: CallGraph | None = None
+    # Which gateway identity reaches which Service (same condition).
+    ingress: tuple[IngressRoute, ...] = ()
 
     def namespace(self, name: str) -> Namespace:
         found = self.namespaces.get(name)
