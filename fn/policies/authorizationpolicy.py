@@ -86,7 +86,14 @@ def generate(model: MeshModel, settings: Settings) -> Output:
         return out
     a = settings.authorization
     dry_run = a.mode == "dry-run"
-    namespaces = application_namespaces(model, settings)
+    namespaces = []
+    for ns in application_namespaces(model, settings):
+        if model.namespace(ns).dataplane == NO_MESH:
+            # No proxy would enforce them, and istioctl reports them as selecting nothing.
+            out.results.warning(f"authorization: no policies for namespace {ns}: {model.namespace(ns).dataplane_reason} "
+                                "(label its Namespace item, or list it in injection.namespaces)")
+        else:
+            namespaces.append(ns)
     if any(not w.ref.namespace for w in graph.workloads):
         out.results.warning("authorization: workloads without a namespace get no AuthorizationPolicy (their "
                             "identity names the namespace); set metadata.namespace or spec.defaultNamespace")
@@ -102,9 +109,6 @@ def generate(model: MeshModel, settings: Settings) -> Output:
         else:
             out.objects.append(Generated(_obj(ALLOW_NOTHING, ns, {}, dry_run), f"istio/{ns}/{ALLOW_NOTHING}.yaml"))
         ambient = model.namespace(ns).dataplane == AMBIENT
-        if model.namespace(ns).dataplane == NO_MESH:
-            out.results.info(f"authorization: {model.namespace(ns).dataplane_reason}; its policies take effect "
-                             "once its pods join the mesh")
         mine = [w for w in graph.workloads if w.ref.namespace == ns]
         for w in mine:
             ref, key = w.ref, (w.ref.kind, w.ref.namespace, w.ref.name)

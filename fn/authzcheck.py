@@ -1,0 +1,204 @@
+"""An offline evaluator of Istio AuthorizationPolicies, and a checker of the generated
+ones against the call graph.
+
+``Evaluator(items, root_namespace)`` answers: may principal P reach workload W on
+container port N? It follows Istio's order: CUSTOM is out of scope; a matching DENY rule
+denies; with no ALLOW policy on the workload everything is allowed; otherwise a matching
+ALLOW rule is needed. A policy applies to a workload when it is in the root namespace or
+the workload's namespace, and has no selector or one its pod labels match. The request
+is a plain mTLS connection without a JWT: an ALLOW rule that needs an HTTP-only field
+(methods, paths, hosts, requestPrincipals, request.* conditions) never matches on a TCP
+port, and on an HTTP port it needs a request this checker does not model, so it does not
+match either; a DENY rule ignores its HTTP-only fields on TCP ports (denies more), as
+Istio does. ``istio.io/dry-run`` policies are evaluated as if enforced: what the checker
+answers is what enforce mode would do.
+
+``check(items, graph, routes, trust_domain, root)`` computes the allowed (principal,
+workload, port) triples over every workload a policy applies to and compares them with
+the triples the call graph and ingress routes need.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+from .callgraph import CallGraph, Workload, WorkloadRef
+from .items import Item
+from .mesh.access import caller_principal, compute, target_port
+from .mesh.ingress import IngressRoute
+
+HTTP_ONLY_OPERATION = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
+HTTP_ONLY_SOURCE = ("requestPrincipals", "notRequestPrincipals")
+STRANGER = "stranger.example/ns/elsewhere/sa/anyone"
+
+
+@dataclass(frozen=True)
+class Policy:
+    namespace: str
+    name: str
+    selector: tuple[tuple[str, str], ...] | None
+    action: str
+    rules: tuple[Any, ...]
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _l(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _match(value: str, patterns: list[Any]) -> bool:
+    """Istio's string match: exact, ``prefix*``, ``*suffix`` or ``*``."""
+    for p in patterns:
+        p = str(p)
+        if p == "*" or p == value or (p.endswith("*") and value.startswith(p[:-1])) \
+                or (p.startswith("*") and value.endswith(p[1:])):
+            return True
+    return False
+
+
+def policies_in(items: list[Item], default_namespace: str = "") -> list[Policy]:
+    out = []
+    for item in items:
+        if item.group != "security.istio.io" or item.kind != "AuthorizationPolicy":
+            continue
+        spec = _d(item.get("spec"))
+        sel = spec.get("selector")
+        labels = None if sel is None else tuple(sorted((str(k), str(v)) for k, v in _d(_d(sel).get("matchLabels")).items()))
+        out.append(Policy(item.namespace or default_namespace, item.name, labels, str(spec.get("action") or "ALLOW"),
+                          tuple(_l(spec.get("rules")))))
+    return out
+
+
+class Evaluator:
+    def __init__(self, policies: list[Policy], root_namespace: str):
+        self.policies = policies
+        self.root = root_namespace
+
+    def applicable(self, w: Workload) -> list[Policy]:
+        labels = dict(w.pod_labels)
+        return [p for p in self.policies
+                if p.namespace in (self.root, w.ref.namespace)
+                and (p.selector is None or all(labels.get(k) == v for k, v in p.selector))]
+
+    def allowed(self, who: str, w: Workload, port: int, http: bool = False) -> bool:
+        pols = [p for p in self.applicable(w) if p.action in ("ALLOW", "DENY")]
+        ns = who.split("/ns/", 1)[1].split("/", 1)[0] if "/ns/" in who else ""
+        if any(_rule(r, who, ns, port, http, deny=True) for p in pols if p.action == "DENY" for r in p.rules):
+            return False
+        allows = [p for p in pols if p.action == "ALLOW"]
+        if not allows:
+            return True
+        return any(_rule(r, who, ns, port, http, deny=False) for p in allows for r in p.rules)
+
+
+def _rule(rule: Any, who: str, ns: str, port: int, http: bool, deny: bool) -> bool:
+    """Does this rule match a JWT-less mTLS connection from ``who`` to ``port``?"""
+    rule = _d(rule)
+    froms, tos, whens = _l(rule.get("from")), _l(rule.get("to")), _l(rule.get("when"))
+    if froms and not any(_source(_d(_d(f).get("source")), who, ns, http, deny) for f in froms):
+        return False
+    if tos and not any(_operation(_d(_d(t).get("operation")), port, http, deny) for t in tos):
+        return False
+    if whens:
+        # Conditions are not modelled: an ALLOW with one does not match, a DENY does
+        # (the conservative answer either way).
+        return deny
+    return True
+
+
+def _source(src: dict[str, Any], who: str, ns: str, http: bool, deny: bool) -> bool:
+    if any(k in src for k in HTTP_ONLY_SOURCE):
+        if not http and not deny:
+            return False  # an ALLOW rule with HTTP-only fields is skipped on TCP
+        if http or not deny:
+            if "requestPrincipals" in src:
+                return False  # no JWT: no request principal
+        # notRequestPrincipals matches a request without a token; a TCP DENY ignores them
+    if "principals" in src and not _match(who, src["principals"]):
+        return False
+    if "notPrincipals" in src and _match(who, src["notPrincipals"]):
+        return False
+    if "namespaces" in src and not _match(ns, src["namespaces"]):
+        return False
+    if "notNamespaces" in src and _match(ns, src["notNamespaces"]):
+        return False
+    if any(k in src for k in ("ipBlocks", "remoteIpBlocks")) and not deny:
+        return False
+    return True
+
+
+def _operation(op: dict[str, Any], port: int, http: bool, deny: bool) -> bool:
+    if any(k in op for k in HTTP_ONLY_OPERATION):
+        if not deny:
+            return False  # TCP: skipped; HTTP: needs a request we do not model
+        if http:
+            return False
+    if "ports" in op and not _match(str(port), op["ports"]):
+        return False
+    if "notPorts" in op and _match(str(port), op["notPorts"]):
+        return False
+    return True
+
+
+Triple = tuple[str, WorkloadRef, int]
+
+
+@dataclass
+class Report:
+    checked: list[WorkloadRef] = field(default_factory=list)  # workloads some policy applies to
+    needed: set[Triple] = field(default_factory=set)
+    allowed: set[Triple] = field(default_factory=set)
+
+    @property
+    def denied(self) -> set[Triple]:
+        """Calls the graph needs that the policies deny."""
+        return self.needed - self.allowed
+
+    @property
+    def beyond(self) -> set[Triple]:
+        """Calls the policies allow that the graph does not need."""
+        return self.allowed - self.needed
+
+
+def check(items: list[Item], graph: CallGraph, routes: tuple[IngressRoute, ...], trust_domain: str,
+          root_namespace: str, extra_principals: tuple[str, ...] = (), default_namespace: str = "") -> Report:
+    ev = Evaluator(policies_in(items, default_namespace), root_namespace)
+    access = compute(graph, routes, trust_domain)
+    who_all = set(caller_principal(graph, trust_domain).values()) | {r.principal for r in routes}
+    who_all |= set(extra_principals) | {STRANGER}
+    http_ports, served = _ports(graph)
+    report = Report()
+    for w in graph.workloads:
+        if not ev.applicable(w):
+            continue
+        report.checked.append(w.ref)
+        acc = access[w.ref]
+        ports = set(acc.ports) | {n for _, n in w.container_ports} | served.get(w.ref, set())
+        for port, needed_by in acc.ports.items():
+            report.needed |= {(p, w.ref, port) for p in needed_by}
+        for port in ports:
+            for p in who_all:
+                if ev.allowed(p, w, port, (w.ref, port) in http_ports):
+                    report.allowed.add((p, w.ref, port))
+    return report
+
+
+def _ports(graph: CallGraph) -> tuple[set[tuple[WorkloadRef, int]], dict[WorkloadRef, set[int]]]:
+    """(workload, port) pairs a Service names as HTTP; every port a Service sends to."""
+    wl = {w.ref: w for w in graph.workloads}
+    http, served = set(), {}
+    for s in graph.services:
+        for p in s.ports:
+            for ref in s.workloads:
+                n = target_port(wl[ref], p)
+                if n is None:
+                    continue
+                served.setdefault(ref, set()).add(n)
+                if p.name.split("-")[0] in ("http", "http2", "grpc", "grpc-web"):
+                    http.add((ref, n))
+    return http, served
