@@ -6,11 +6,12 @@ container port N? It follows Istio's order: CUSTOM is out of scope; a matching D
 denies; with no ALLOW policy on the workload everything is allowed; otherwise a matching
 ALLOW rule is needed. A policy applies to a workload when it is in the root namespace or
 the workload's namespace, and has no selector or one its pod labels match. The request
-is a plain mTLS connection without a JWT: an ALLOW rule that needs an HTTP-only field
-(methods, paths, hosts, requestPrincipals, request.* conditions) never matches on a TCP
-port, and on an HTTP port it needs a request this checker does not model, so it does not
-match either; a DENY rule ignores its HTTP-only fields on TCP ports (denies more), as
-Istio does. ``istio.io/dry-run`` policies are evaluated as if enforced: what the checker
+is an mTLS connection; on an HTTP port it carries a valid JWT (``requestPrincipals: ["*"]``
+matches, ``notRequestPrincipals: ["*"]`` does not), since a caller is expected to forward
+one where a token is required. An ALLOW rule with an HTTP-only field never matches on a
+TCP port (Istio skips it); methods, paths and hosts are not modelled, so such an ALLOW
+rule does not match on HTTP ports either; a DENY rule ignores its HTTP-only fields on TCP
+ports (denies more), as Istio does. ``istio.io/dry-run`` policies are evaluated as if enforced: what the checker
 answers is what enforce mode would do.
 
 ``check(items, graph, routes, trust_domain, root)`` computes the allowed (principal,
@@ -113,12 +114,17 @@ def _rule(rule: Any, who: str, ns: str, port: int, http: bool, deny: bool) -> bo
 
 def _source(src: dict[str, Any], who: str, ns: str, http: bool, deny: bool) -> bool:
     if any(k in src for k in HTTP_ONLY_SOURCE):
-        if not http and not deny:
-            return False  # an ALLOW rule with HTTP-only fields is skipped on TCP
-        if http or not deny:
-            if "requestPrincipals" in src:
-                return False  # no JWT: no request principal
-        # notRequestPrincipals matches a request without a token; a TCP DENY ignores them
+        if not http:
+            if not deny:
+                return False  # an ALLOW rule with HTTP-only fields is skipped on TCP
+            # a DENY rule drops them on TCP (and so denies more)
+        else:
+            # An HTTP request is taken to carry a valid token from some issuer: the call
+            # graph's callers are expected to forward one where a JWT is required.
+            if "requestPrincipals" in src and not _match("issuer/subject", src["requestPrincipals"]):
+                return False
+            if "notRequestPrincipals" in src and _match("issuer/subject", src["notRequestPrincipals"]):
+                return False
     if "principals" in src and not _match(who, src["principals"]):
         return False
     if "notPrincipals" in src and _match(who, src["notPrincipals"]):

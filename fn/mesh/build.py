@@ -112,7 +112,10 @@ def _ports(item: Item, spec: dict[str, Any], results: Results) -> tuple[Port, ..
             results.error(f"{item.describe()}: spec.ports[{i}].port must be a port number from 1 to 65535, got {number!r}",
                           field={"path": f"spec.ports[{i}].port", "currentValue": str(number)}, **where)
             return None
-        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), is_stream(p)))
+        target = p.get("targetPort", number)
+        target = target if isinstance(target, int) and not isinstance(target, bool) else str(target)
+        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), is_stream(p),
+                        int(target) if isinstance(target, str) and target.isdigit() else target))
     return tuple(out)
 
 

@@ -25,6 +25,8 @@ class Port:
     protocol: str
     # Carries long-lived streams (websockets): a route timeout would cut them off.
     stream: bool = False
+    # The pods' port: a number, or a container port name (targetPort; the port itself when unset).
+    target: int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Workload:
     # None where the namespace decides.
     sidecar: bool | None
     sidecar_reason: str
+    # Named container ports (name -> containerPort), for named targetPorts.
+    container_ports: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,18 @@ def collect(items: Iterable[Item], default_namespace: str, results: Results) -> 
             item=item, namespace=item.namespace or default_namespace, name=item.name, kind=item.kind,
             pod_labels=labels, pod_annotations=annotations,
             service_account=str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"),
-            sidecar=sidecar, sidecar_reason=why,
+            sidecar=sidecar, sidecar_reason=why, container_ports=_named_ports(spec),
         ))
+    return out
+
+
+def _named_ports(spec: dict[str, Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key in ("initContainers", "containers"):
+        for c in spec.get(key) if isinstance(spec.get(key), list) else []:
+            for p in c.get("ports") if isinstance(c, dict) and isinstance(c.get("ports"), list) else []:
+                if isinstance(p, dict) and p.get("name") and isinstance(p.get("containerPort"), int):
+                    out.setdefault(str(p["name"]), p["containerPort"])
     return out
 
 

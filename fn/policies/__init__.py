@@ -4,7 +4,8 @@ section, and one line here."""
 
 from __future__ import annotations
 
-from . import authorizationpolicy, destinationrule, namespacelabels, peerauthentication, virtualservice
+from . import (authorizationpolicy, destinationrule, namespacelabels, peerauthentication, requestauthentication,
+               virtualservice)
 from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
 
 POLICIES: tuple[Policy, ...] = (
@@ -15,6 +16,8 @@ POLICIES: tuple[Policy, ...] = (
            peerauthentication.generate),
     Policy(authorizationpolicy.API_VERSION, authorizationpolicy.KIND, authorizationpolicy.enabled,
            authorizationpolicy.generate, opt_in=True),
+    Policy(requestauthentication.API_VERSION, requestauthentication.KIND, requestauthentication.enabled,
+           requestauthentication.generate, opt_in=True),
 )
 
 __all__ = ["POLICIES", "Policy", "Output", "Generated", "OWNER_ANNOTATION", "OWNER_VALUE"]
