@@ -5,7 +5,7 @@ section, and one line here."""
 from __future__ import annotations
 
 from . import (authorizationpolicy, destinationrule, namespacelabels, peerauthentication, requestauthentication,
-               virtualservice)
+               serviceentry, sidecar, virtualservice)
 from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
 
 POLICIES: tuple[Policy, ...] = (
@@ -18,6 +18,8 @@ POLICIES: tuple[Policy, ...] = (
            authorizationpolicy.generate, opt_in=True),
     Policy(requestauthentication.API_VERSION, requestauthentication.KIND, requestauthentication.enabled,
            requestauthentication.generate, opt_in=True),
+    Policy(serviceentry.API_VERSION, serviceentry.KIND, serviceentry.enabled, serviceentry.generate, opt_in=True),
+    Policy(sidecar.API_VERSION, sidecar.KIND, sidecar.enabled, sidecar.generate, opt_in=True),
 )
 
 __all__ = ["POLICIES", "Policy", "Output", "Generated", "OWNER_ANNOTATION", "OWNER_VALUE"]
