@@ -197,7 +197,8 @@ def check(items: list[Item], graph: CallGraph, routes: tuple[IngressRoute, ...],
 def _ports(graph: CallGraph) -> tuple[set[tuple[WorkloadRef, int]], dict[WorkloadRef, set[int]]]:
     """(workload, port) pairs a Service names as HTTP; every port a Service sends to."""
     wl = {w.ref: w for w in graph.workloads}
-    http, served = set(), {}
+    http: set[tuple[WorkloadRef, int]] = set()
+    served: dict[WorkloadRef, set[int]] = {}
     for s in graph.services:
         for p in s.ports:
             for ref in s.workloads:

@@ -134,8 +134,8 @@ def _pods(items: list[Item], default_namespace: str) -> list[_Pod]:
             template = target.get("spec", "template") if target is not None else None
         if not isinstance(template, dict):
             continue
-        meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
-        spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+        meta = _dict(template.get("metadata"))
+        spec = _dict(template.get("spec"))
         labels = _str_map(meta.get("labels"))
         annotations = dict(item.annotations)
         annotations.update(_str_map(meta.get("annotations")))
@@ -174,7 +174,7 @@ def _services(items: list[Item], default_namespace: str, workloads: list[Workloa
             if not isinstance(p, dict):
                 continue
             try:
-                number = int(p.get("port"))
+                number = int(p.get("port"))  # type: ignore[arg-type]  # bad values are caught
             except (TypeError, ValueError):
                 continue
             target = p.get("targetPort", number)
@@ -210,6 +210,10 @@ def _str(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _list(value: Any) -> list[Any]:
@@ -276,11 +280,11 @@ def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], service_links:
             continue
         if isinstance(vol.get("configMap"), dict) and vol["configMap"].get("name"):
             used.setdefault(str(vol["configMap"]["name"]), f"{pod.prefix}.volumes[{j}].configMap")
-        projected = vol.get("projected") if isinstance(vol.get("projected"), dict) else {}
-        for k, s in enumerate(_list(projected.get("sources"))):
-            if isinstance(s, dict) and isinstance(s.get("configMap"), dict) and s["configMap"].get("name"):
-                used.setdefault(str(s["configMap"]["name"]),
-                                f"{pod.prefix}.volumes[{j}].projected.sources[{k}].configMap")
+        projected = _dict(vol.get("projected"))
+        for m, src in enumerate(_list(projected.get("sources"))):
+            if isinstance(src, dict) and isinstance(src.get("configMap"), dict) and src["configMap"].get("name"):
+                used.setdefault(str(src["configMap"]["name"]),
+                                f"{pod.prefix}.volumes[{j}].projected.sources[{m}].configMap")
     for name, via in sorted(used.items()):
         cm = configmaps.get((ns, name))
         if cm is None:
@@ -424,7 +428,7 @@ class _ServiceIndex:
         differ between the workloads it selects)."""
         if isinstance(port.target_port, int):
             return {port.target_port}
-        out = set()
+        out: set[int] = set()
         for ref in svc.workloads:
             out.update(n for name, n in self.workloads[ref].container_ports if name == port.target_port)
         return out

@@ -94,11 +94,15 @@ def collect(items: Iterable[Item], default_namespace: str, results: Results) -> 
     return out
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _named_ports(spec: dict[str, Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for key in ("initContainers", "containers"):
-        for c in spec.get(key) if isinstance(spec.get(key), list) else []:
-            for p in c.get("ports") if isinstance(c, dict) and isinstance(c.get("ports"), list) else []:
+        for c in _list(spec.get(key)):
+            for p in _list(c.get("ports") if isinstance(c, dict) else None):
                 if isinstance(p, dict) and p.get("name") and isinstance(p.get("containerPort"), int):
                     out.setdefault(str(p["name"]), p["containerPort"])
     return out
