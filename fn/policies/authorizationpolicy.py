@@ -17,6 +17,7 @@ from collections import Counter
 from typing import Any
 
 from ..callgraph import WorkloadRef
+from ..items import Item
 from ..mesh import AMBIENT, NO_MESH, MeshModel
 from ..mesh.access import Access, compute
 from ..settings import Settings
@@ -63,8 +64,12 @@ def _rules(ports: dict[int, set[str]]) -> list[dict[str, Any]]:
     return sorted(rules, key=lambda r: r["to"][0]["operation"]["ports"])
 
 
+def _where(item: Item | None) -> dict[str, Any]:
+    return {"resource_ref": item.ref(), "file": item.file_ref()} if item is not None else {}
+
+
 def _metrics(acc: Access, annotations: dict[str, str], ambient: bool, settings: Settings, out: Output,
-             ref: WorkloadRef) -> None:
+             ref: WorkloadRef, where: dict[str, Any]) -> None:
     """Scrapes of the merged metrics port (15020) and kubelet probes (rewritten to 15020 for
     sidecars; exempted by the node for ambient) never pass the policy. A scrape of the
     application's own port does in ambient mode, or with metrics merging off."""
@@ -76,7 +81,7 @@ def _metrics(acc: Access, annotations: dict[str, str], ambient: bool, settings: 
         acc.ports[int(port)].update(settings.authorization.metrics_principals)
     else:
         out.results.warning(f"{ref}: Prometheus scrapes port {port} through the proxy ({why}); in enforce mode the "
-                            "scrape is denied unless authorization.metricsPrincipals names the scraper's identity")
+                            "scrape is denied unless authorization.metricsPrincipals names the scraper's identity", **where)
 
 
 def generate(model: MeshModel, settings: Settings) -> Output:
@@ -98,7 +103,8 @@ def generate(model: MeshModel, settings: Settings) -> Output:
         out.results.warning("authorization: workloads without a namespace get no AuthorizationPolicy (their "
                             "identity names the namespace); set metadata.namespace or spec.defaultNamespace")
     access = compute(graph, model.ingress, a.trust_domain)
-    paths = {(w.kind, w.namespace, w.name): w.item.path for w in model.workloads}
+    items = {(w.kind, w.namespace, w.name): w.item for w in model.workloads}
+    paths = {k: i.path for k, i in items.items()}
     annotations = {(w.kind, w.namespace, w.name): dict(w.pod_annotations) for w in model.workloads}
     shared = Counter((w.ref.namespace, w.service_account) for w in graph.workloads)
     taken = set(model.user.names)
@@ -113,19 +119,20 @@ def generate(model: MeshModel, settings: Settings) -> Output:
         for w in mine:
             ref, key = w.ref, (w.ref.kind, w.ref.namespace, w.ref.name)
             acc = access[ref]
-            _metrics(acc, annotations.get(key, {}), ambient, settings, out, ref)
-            _warn(out, w.service_account, shared[(ns, w.service_account)], ref, acc)
+            where = _where(items.get(key))
+            _metrics(acc, annotations.get(key, {}), ambient, settings, out, ref, where)
+            _warn(out, w.service_account, shared[(ns, w.service_account)], ref, acc, where)
             rules = _rules(acc.ports)
             if not rules:
                 out.results.warning(f"{ref}: no inferred caller and no ingress route reaches it; under "
                                     f"{a.mode} it receives nothing (declare its callers in authorization.allow "
-                                    "or the istio-mesh-fn.dev/calls annotation of the caller)")
+                                    "or the istio-mesh-fn.dev/calls annotation of the caller)", **where)
                 continue
             labels = dict(w.pod_labels)
             others = [o.ref for o in mine if o is not w and all(dict(o.pod_labels).get(k) == v for k, v in labels.items())]
             if others:
                 out.results.warning(f"{ref}: its pod labels also select {', '.join(map(str, others))}, so they get "
-                                    "its callers too; give each workload a distinguishing label")
+                                    "its callers too; give each workload a distinguishing label", **where)
             name = ref.name if sum(o.ref.name == ref.name for o in mine) == 1 else f"{ref.name}-{ref.kind.lower()}"
             if (KIND, ns, name) in taken:
                 out.results.info(f"{ref}: an AuthorizationPolicy named {name} already exists and is not ours to replace")
@@ -142,15 +149,16 @@ def generate(model: MeshModel, settings: Settings) -> Output:
     return out
 
 
-def _warn(out: Output, sa: str, sharers: int, ref: WorkloadRef, acc: Access) -> None:
+def _warn(out: Output, sa: str, sharers: int, ref: WorkloadRef, acc: Access, where: dict[str, Any]) -> None:
     if sa == "default":
         out.results.warning(f"{ref}: runs as the default ServiceAccount, so its calls cannot be told apart from "
-                            "other workloads' that do; give it its own ServiceAccount")
+                            "other workloads' that do; give it its own ServiceAccount", **where)
     elif sharers > 1:
         out.results.warning(f"{ref}: shares ServiceAccount {sa} with {sharers - 1} other workload(s); the policies "
-                            "cannot tell their calls apart")
+                            "cannot tell their calls apart", **where)
     for gw in sorted(acc.assumed_gateways):
         out.results.warning(f"{ref}: the ingress gateway's identity was assumed to be {gw} (Istio's default "
-                            "install); set authorization.ingressGateways if yours differs")
+                            "install); set authorization.ingressGateways if yours differs", **where)
     for u in acc.unresolved:
-        out.results.warning(f"{ref}: {u}, a port name none of its containers declares; that port is not allowed")
+        out.results.warning(f"{ref}: {u}, a port name none of its containers declares; that port is not allowed",
+                            **where)
