@@ -209,3 +209,29 @@ def _ports(graph: CallGraph) -> tuple[set[tuple[WorkloadRef, int]], dict[Workloa
                 if p.name.split("-")[0] in ("http", "http2", "grpc", "grpc-web"):
                     http.add((ref, n))
     return http, served
+
+
+def edges_allowed(items: list[Item], graph: CallGraph, trust_domain: str, root_namespace: str,
+                  default_namespace: str = "") -> dict[tuple[WorkloadRef, Any], bool] | None:
+    """Per call-graph edge, whether the AuthorizationPolicies in ``items`` allow every
+    port of it to every workload behind the Service; None when there are no policies."""
+    pols = policies_in(items, default_namespace)
+    if not pols:
+        return None
+    ev = Evaluator(pols, root_namespace)
+    workloads = {w.ref: w for w in graph.workloads}
+    services = {s.ref: s for s in graph.services}
+    http, _ = _ports(graph)
+    who = caller_principal(graph, trust_domain)
+    out: dict[tuple[WorkloadRef, Any], bool] = {}
+    for e in graph.edges:
+        svc = services[e.service]
+        ok = True
+        for ref in svc.workloads:
+            w = workloads[ref]
+            for p in svc.ports:
+                n = target_port(w, p) if p.port in e.ports else None
+                if n is not None and not ev.allowed(who[e.caller], w, n, (ref, n) in http):
+                    ok = False
+        out[(e.caller, e.service)] = ok
+    return out

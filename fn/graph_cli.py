@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="cluster domain of Service names (name.namespace.svc.DOMAIN; default cluster.local)")
     p.add_argument("--no-infer", action="store_true",
                    help="only declared edges (the istio-mesh-fn.dev/calls annotation)")
+    p.add_argument("--trust-domain", default="cluster.local",
+                   help="trust domain of the principals in AuthorizationPolicies (default cluster.local)")
+    p.add_argument("--root-namespace", default="istio-system",
+                   help="Istio's root namespace, whose policies apply mesh-wide (default istio-system)")
     return p
 
 
@@ -58,7 +62,10 @@ def main(argv: list[str]) -> int:
             item.set_annotation(PATH, r.file)
         items.append(item)
     graph = infer(items, args.cluster_domain, default_namespace=args.namespace, infer_edges=not args.no_infer)
-    sys.stdout.write(render(graph, args.output))
+    from .authzcheck import edges_allowed
+
+    allowed = edges_allowed(items, graph, args.trust_domain, args.root_namespace, args.namespace)
+    sys.stdout.write(render(graph, args.output, allowed))
     for note in graph.notes:
         where = note.evidence.file or note.evidence.item
         print(f"{PROG}: note: {where}: {note.evidence.field}: {note.message}", file=sys.stderr)
