@@ -1,0 +1,86 @@
+"""RequestAuthentication with requireJwt, and egress: ServiceEntries and Sidecars."""
+
+import pytest
+
+from krm import generate, generated, items_from_yaml
+from fn.results import Results
+from fn.settings import load_settings
+
+from .test_authorization import SHOP, app, ns, policies, run, typed
+
+ISSUER = {"name": "idp", "issuer": "https://idp.example.com/", "jwksUri": "https://idp.example.com/jwks.json"}
+
+
+def test_request_authentication_alone_says_tokenless_requests_pass():
+    objs, results, _ = run(SHOP, {"requestAuthentication": {"providers": [ISSUER]}})
+    ras = [o for o in objs if o["kind"] == "RequestAuthentication"]
+    assert [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in ras] == [("shop", "jwt-idp")]
+    assert ras[0]["spec"] == {"jwtRules": [{"issuer": ISSUER["issuer"], "jwksUri": ISSUER["jwksUri"]}]}
+    assert not policies(objs)
+    assert any("requests without a token still pass" in r.message for r in results)
+
+
+def test_require_jwt_pairs_a_deny_on_http_ports_only():
+    provider = {**ISSUER, "workloads": ["shop/api", "db"], "requireJwt": True, "audiences": ["a"],
+                "forwardOriginalToken": True}
+    objs, results, _ = run(SHOP, {"requestAuthentication": {"providers": [provider]}})
+    ras = {o["metadata"]["name"]: o for o in objs if o["kind"] == "RequestAuthentication"}
+    assert ras["jwt-idp-api"]["spec"]["selector"] == {"matchLabels": {"app": "api"}}
+    assert ras["jwt-idp-api"]["spec"]["jwtRules"][0]["audiences"] == ["a"]
+    assert ras["jwt-idp-api"]["spec"]["jwtRules"][0]["forwardOriginalToken"] is True
+    denies = {o["metadata"]["name"]: o for o in policies(objs)}
+    assert denies["require-jwt-idp-api"]["spec"] == {
+        "selector": {"matchLabels": {"app": "api"}}, "action": "DENY",
+        "rules": [{"from": [{"source": {"notRequestPrincipals": ["*"]}}], "to": [{"operation": {"ports": ["8080"]}}]}]}
+    # db serves only a TCP port: a DENY on notRequestPrincipals there would deny every connection.
+    assert "require-jwt-idp-db" not in denies
+    assert any("shop/db: requireJwt covers only its HTTP ports" in r.message for r in results)
+
+
+def test_jwks_and_jwks_uri_are_exclusive():
+    results = Results()
+    bad = {**ISSUER, "jwks": "{}"}
+    assert load_settings(typed({"requestAuthentication": {"providers": [bad]}}), results) is None
+    assert any("exactly one of jwksUri and jwks" in r.message for r in results)
+
+
+EXTERNAL = "\n---\n".join([ns("shop"), ns("pay"),
+                           app("web", sa="web", env=["http://api.pay:80", "https://api.stripe.com/v1", "http://status.example.com"]),
+                           app("api", namespace="pay", sa="api", env=["smtp.sendgrid.net:587"])])
+
+
+def test_service_entries_per_calling_namespace_with_protocols():
+    objs, results, _ = run(EXTERNAL, {"egress": {"mode": "registry-only"}})
+    ses = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["spec"] for o in objs if o["kind"] == "ServiceEntry"}
+    assert set(ses) == {("shop", "api.stripe.com"), ("shop", "status.example.com"), ("pay", "smtp.sendgrid.net")}
+    stripe = ses[("shop", "api.stripe.com")]
+    assert stripe == {"hosts": ["api.stripe.com"], "location": "MESH_EXTERNAL", "resolution": "DNS",
+                      "ports": [{"number": 443, "name": "tls-443", "protocol": "TLS"}], "exportTo": ["."]}
+    assert ses[("shop", "status.example.com")]["ports"] == [{"number": 80, "name": "http-80", "protocol": "HTTP"}]
+    assert ses[("pay", "smtp.sendgrid.net")]["ports"][0]["protocol"] == "TCP"
+    assert any("smtp.sendgrid.net: TCP port(s) 587 need the host's addresses" in r.message for r in results)
+    assert any("outboundTrafficPolicy" in r.message and "REGISTRY_ONLY" in r.message for r in results)
+
+
+def test_sidecar_per_sidecar_namespace_lists_own_root_callee_and_external_hosts():
+    objs, _, _ = run(EXTERNAL, {"egress": {"mode": "registry-only"}})
+    sidecars = {o["metadata"]["namespace"]: o["spec"] for o in objs if o["kind"] == "Sidecar"}
+    assert sidecars["shop"]["egress"] == [{"hosts": ["./*", "istio-system/*", "pay/*", "./api.stripe.com",
+                                                     "./status.example.com"]}]
+    assert sidecars["pay"]["egress"] == [{"hosts": ["./*", "istio-system/*", "./smtp.sendgrid.net"]}]
+
+
+def test_no_sidecar_in_ambient_namespaces():
+    amb = EXTERNAL.replace("{istio-injection: enabled}", "{istio.io/dataplane-mode: ambient}")
+    objs, _, _ = run(amb, {"egress": {"mode": "registry-only"}, "injection": {"mode": "ambient"}})
+    assert not [o for o in objs if o["kind"] == "Sidecar"]
+    assert [o for o in objs if o["kind"] == "ServiceEntry"]
+
+
+@pytest.mark.parametrize("spec", [{"egress": {"mode": "registry-only"}}, {"authorization": {"mode": "enforce"}},
+                                  {"requestAuthentication": {"providers": [{**ISSUER, "requireJwt": True}]}}])
+def test_rerun_is_stable(spec):
+    first, _ = generate(items_from_yaml(EXTERNAL), typed(spec))
+    second, _ = generate(first, typed(spec))
+    assert [i.obj for i in first] == [i.obj for i in second]
+    assert generated(first)
