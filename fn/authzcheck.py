@@ -29,6 +29,8 @@ from .callgraph import CallGraph, Workload, WorkloadRef
 from .items import Item
 from .mesh.access import caller_principal, compute, target_port
 from .mesh.ingress import IngressRoute
+from .mesh.ports import port_protocol
+from .mesh.types import HTTP
 
 HTTP_ONLY_OPERATION = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
 HTTP_ONLY_SOURCE = ("requestPrincipals", "notRequestPrincipals")
@@ -206,7 +208,7 @@ def _ports(graph: CallGraph) -> tuple[set[tuple[WorkloadRef, int]], dict[Workloa
                 if n is None:
                     continue
                 served.setdefault(ref, set()).add(n)
-                if p.name.split("-")[0] in ("http", "http2", "grpc", "grpc-web"):
+                if port_protocol({"name": p.name, "appProtocol": p.app_protocol}) == HTTP:
                     http.add((ref, n))
     return http, served
 
