@@ -4,19 +4,21 @@ the field, and the object they belong to is left out of the model, never half-re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import yamlnodes as yn
 from ..items import Item
 from ..k8snames import is_dns_label
 from ..results import Results
 from ..settings import Settings
-from ..callgraph import CallGraph, Declared, infer
 from . import ingress
 from . import namespaces as nsd
 from . import serviceconfig, workloads as wl
 from .ports import is_stream, port_protocol
 from .ingress import IngressRoute
+
+if TYPE_CHECKING:
+    from ..callgraph import CallGraph
 from .types import ANY_NAMESPACE, MeshModel, Namespace, Port, Service, UserObjects, Workload
 
 NETWORKING = "networking.istio.io"
@@ -279,6 +281,8 @@ def _calls(items: list[Item], settings: Settings, default_ns: str, pods: list[Wo
            results: Results) -> tuple[CallGraph | None, tuple[IngressRoute, ...]]:
     if not needs_calls(settings):
         return None, ()
+    from ..callgraph import Declared, infer
+
     a = settings.authorization
     declared = [Declared(r.caller, r.to, f"authorization.allow[{i}]") for i, r in enumerate(a.allow)]
     graph = infer(items, settings.hosts.cluster_domain, declared=declared, default_namespace=default_ns,

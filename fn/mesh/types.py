@@ -4,12 +4,15 @@ built, and carries the reason a result can cite."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from ..callgraph import CallGraph
 from ..items import Item
 from ..settings import Retries
 from .ingress import IngressRoute
+
+if TYPE_CHECKING:
+    # Only the zero-trust policies read it; the no-config run never imports the inference.
+    from ..callgraph import CallGraph
 
 # Data-plane modes of a namespace.
 SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"

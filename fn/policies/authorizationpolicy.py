@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..callgraph import WorkloadRef
 from ..items import Item
 from ..mesh import AMBIENT, NO_MESH, MeshModel
-from ..mesh.access import Access, compute
 from ..settings import Settings
 from .base import Generated, Output, metadata
+
+if TYPE_CHECKING:
+    from ..callgraph import WorkloadRef
+    from ..mesh.access import Access
 
 API_VERSION = "security.istio.io/v1"
 KIND = "AuthorizationPolicy"
@@ -102,6 +104,8 @@ def generate(model: MeshModel, settings: Settings) -> Output:
     if any(not w.ref.namespace for w in graph.workloads):
         out.results.warning("authorization: workloads without a namespace get no AuthorizationPolicy (their "
                             "identity names the namespace); set metadata.namespace or spec.defaultNamespace")
+    from ..mesh.access import compute
+
     access = compute(graph, model.ingress, a.trust_domain)
     items = {(w.kind, w.namespace, w.name): w.item for w in model.workloads}
     paths = {k: i.path for k, i in items.items()}

@@ -66,16 +66,27 @@ SHOP = "\n---\n".join([ns("shop"), app("web", sa="web", env=["http://api:80"]), 
 
 
 def test_off_generates_nothing_and_never_builds_the_call_graph(monkeypatch):
-    import sys
-
-    build = sys.modules["fn.mesh.build"]  # fn.mesh.build is also the function's name
+    import fn.callgraph
 
     def boom(*a, **k):
         raise AssertionError("the call graph was built with authorization off")
 
-    monkeypatch.setattr(build, "infer", boom)
+    monkeypatch.setattr(fn.callgraph, "infer", boom)
     items, _ = transform(items_from_yaml(SHOP), default_settings())
     assert not [i for i in items if i.kind in ("AuthorizationPolicy", "ServiceEntry", "Sidecar")]
+
+
+def test_the_no_config_run_does_not_import_the_call_graph():
+    import json
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from fn.core import transform; from fn.settings import default_settings; "
+            "from krm import items_from_yaml; transform(items_from_yaml(sys.stdin.read()), default_settings()); "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('fn.callgraph', 'fn.authzcheck')))))")
+    out = subprocess.run([sys.executable, "-c", code], input=SHOP, capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[1])
+    assert json.loads(out.stdout) == []
 
 
 def test_off_output_equals_the_no_config_output():
