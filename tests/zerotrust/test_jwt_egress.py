@@ -120,3 +120,28 @@ def test_readme_documents_every_zero_trust_setting():
             assert key in readme, key
     for name, f in config.JwtProvider.model_fields.items():
         assert f"`{f.alias or name}`" in readme, name
+
+
+def test_graph_json_says_per_edge_whether_the_policies_allow_it(tmp_path, capsys):
+    import json
+
+    from fn.graph_cli import main
+
+    pkg = tmp_path / "pkg.yaml"
+    pkg.write_text(EXTERNAL)
+    assert main(["-o", "json", str(pkg)]) == 0
+    assert {e["allowed"] for e in json.loads(capsys.readouterr().out)["edges"]} == {None}
+    for mode, want in (("enforce", {True}), ("enforce, inferCalls: false", {False})):
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text("apiVersion: istio-mesh-fn.dev/v1alpha1\nkind: IstioMesh\nmetadata: {name: m}\n"
+                       f"spec: {{authorization: {{mode: {mode}}}}}\n")
+        assert main(["-o", "json", "--config", str(cfg), str(pkg)]) == 0
+        edges = json.loads(capsys.readouterr().out)["edges"]
+        assert edges and {e["allowed"] for e in edges} == want
+    # The generated output fed back in: the policies in the input decide.
+    out, _ = generate(items_from_yaml(EXTERNAL), typed({"authorization": {"mode": "enforce"}}))
+    import yaml
+
+    pkg.write_text(yaml.safe_dump_all([i.obj for i in out]))
+    assert main(["-o", "json", str(pkg)]) == 0
+    assert {e["allowed"] for e in json.loads(capsys.readouterr().out)["edges"]} == {True}
