@@ -81,15 +81,28 @@ class Evaluator:
     def __init__(self, policies: list[Policy], root_namespace: str):
         self.policies = policies
         self.root = root_namespace
+        # (namespace, None) -> policies without a selector; (namespace, (key, value)) ->
+        # policies whose selector has that pair: a workload is checked against the
+        # policies that could select it, not against all of them.
+        self._index: dict[tuple[str, tuple[str, str] | None], list[int]] = {}
+        for i, p in enumerate(policies):
+            pairs: tuple[tuple[str, str] | None, ...] = p.selector or (None,)  # {} selects all, as no selector
+            for pair in pairs:
+                self._index.setdefault((p.namespace, pair), []).append(i)
 
     def applicable(self, w: Workload) -> list[Policy]:
         labels = dict(w.pod_labels)
-        return [p for p in self.policies
-                if p.namespace in (self.root, w.ref.namespace)
-                and (p.selector is None or all(labels.get(k) == v for k, v in p.selector))]
+        seen: set[int] = set()
+        for ns in {self.root, w.ref.namespace}:
+            seen.update(self._index.get((ns, None), ()))
+            for pair in w.pod_labels:
+                seen.update(self._index.get((ns, pair), ()))
+        return [p for p in (self.policies[i] for i in sorted(seen))
+                if p.selector is None or all(labels.get(k) == v for k, v in p.selector)]
 
-    def allowed(self, who: str, w: Workload, port: int, http: bool = False) -> bool:
-        pols = [p for p in self.applicable(w) if p.action in ("ALLOW", "DENY")]
+    def allowed(self, who: str, w: Workload, port: int, http: bool = False,
+                applicable: list[Policy] | None = None) -> bool:
+        pols = [p for p in (self.applicable(w) if applicable is None else applicable) if p.action in ("ALLOW", "DENY")]
         ns = who.split("/ns/", 1)[1].split("/", 1)[0] if "/ns/" in who else ""
         if any(_rule(r, who, ns, port, http, deny=True) for p in pols if p.action == "DENY" for r in p.rules):
             return False
@@ -180,21 +193,61 @@ def check(items: list[Item], graph: CallGraph, routes: tuple[IngressRoute, ...],
     who_all = set(caller_principal(graph, trust_domain).values()) | {r.principal for r in routes}
     who_all |= set(extra_principals) | {STRANGER}
     http_ports, served = _ports(graph)
+    principals = _Principals(who_all)
     report = Report()
     for w in graph.workloads:
-        if not ev.applicable(w):
+        applicable = ev.applicable(w)
+        if not applicable:
             continue
         report.checked.append(w.ref)
         acc = access[w.ref]
         ports = set(acc.ports) | {n for _, n in w.container_ports} | served.get(w.ref, set())
         for port, needed_by in acc.ports.items():
             report.needed |= {(p, w.ref, port) for p in needed_by}
+        groups = _groups(principals, applicable)
+        matched = {m for _, members in groups if members for m in members}
         for port in ports:
-            for p in who_all:
-                if ev.allowed(p, w, port, (w.ref, port) in http_ports):
-                    report.allowed.add((p, w.ref, port))
+            for rep, members in groups:
+                if ev.allowed(rep, w, port, (w.ref, port) in http_ports, applicable):
+                    rest = members if members is not None else \
+                        [m for m in principals.by_ns[_namespace(rep)] if m not in matched]
+                    report.allowed |= {(p, w.ref, port) for p in rest}
     return report
 
+
+class _Principals:
+    """Principals by namespace, and exact ones by name, built once per check."""
+
+    def __init__(self, principals: set[str]):
+        self.all = principals
+        self.by_ns: dict[str, list[str]] = {}
+        for who in sorted(principals):
+            self.by_ns.setdefault(_namespace(who), []).append(who)
+
+
+def _namespace(who: str) -> str:
+    return who.split("/ns/", 1)[1].split("/", 1)[0] if "/ns/" in who else ""
+
+
+def _groups(pr: _Principals, policies: list[Policy]) -> list[tuple[str, list[str] | None]]:
+    """Principals that no pattern of these policies tells apart, by namespace: one
+    evaluation stands for the whole group (the answer depends only on which principal
+    patterns match and on the namespace). ``None`` members: the rest of that namespace,
+    listed only if the representative is allowed."""
+    patterns = {str(x) for p in policies for r in p.rules
+                for f in _l(_d(r).get("from")) for k in ("principals", "notPrincipals")
+                for x in _l(_d(_d(f).get("source")).get(k))}
+    exact = {x for x in patterns if "*" not in x}
+    wild = [x for x in patterns if "*" in x]
+    matched = exact & pr.all
+    if wild:
+        matched |= {who for who in pr.all if _match(who, wild)}
+    out: list[tuple[str, list[str] | None]] = [(who, [who]) for who in sorted(matched)]
+    for ns, members in pr.by_ns.items():
+        rep = next((m for m in members if m not in matched), None)
+        if rep is not None:
+            out.append((rep, None))
+    return out
 
 def _ports(graph: CallGraph) -> tuple[set[tuple[WorkloadRef, int]], dict[WorkloadRef, set[int]]]:
     """(workload, port) pairs a Service names as HTTP; every port a Service sends to."""

@@ -93,6 +93,9 @@ def generate(model: MeshModel, settings: Settings) -> Output:
         return out
     a = settings.authorization
     dry_run = a.mode == "dry-run"
+    if settings.mtls.mode != "STRICT":
+        out.results.warning(f"authorization with mTLS {settings.mtls.mode}: a plaintext client has no principal, so "
+                            "the generated policies deny it; STRICT gives every caller an identity")
     namespaces = []
     for ns in application_namespaces(model, settings):
         if model.namespace(ns).dataplane == NO_MESH:
@@ -120,6 +123,11 @@ def generate(model: MeshModel, settings: Settings) -> Output:
             out.objects.append(Generated(_obj(ALLOW_NOTHING, ns, {}, dry_run), f"istio/{ns}/{ALLOW_NOTHING}.yaml"))
         ambient = model.namespace(ns).dataplane == AMBIENT
         mine = [w for w in graph.workloads if w.ref.namespace == ns]
+        by_label: dict[tuple[str, str], set[WorkloadRef]] = {}
+        for o in mine:
+            for pair in o.pod_labels:
+                by_label.setdefault(pair, set()).add(o.ref)
+        names = Counter(o.ref.name for o in mine)
         for w in mine:
             ref, key = w.ref, (w.ref.kind, w.ref.namespace, w.ref.name)
             acc = access[ref]
@@ -133,11 +141,11 @@ def generate(model: MeshModel, settings: Settings) -> Output:
                                     "or the istio-mesh-fn.dev/calls annotation of the caller)", **where)
                 continue
             labels = dict(w.pod_labels)
-            others = [o.ref for o in mine if o is not w and all(dict(o.pod_labels).get(k) == v for k, v in labels.items())]
+            others = sorted(set.intersection(*(by_label[pair] for pair in w.pod_labels)) - {ref}) if labels else []
             if others:
                 out.results.warning(f"{ref}: its pod labels also select {', '.join(map(str, others))}, so they get "
                                     "its callers too; give each workload a distinguishing label", **where)
-            name = ref.name if sum(o.ref.name == ref.name for o in mine) == 1 else f"{ref.name}-{ref.kind.lower()}"
+            name = ref.name if names[ref.name] == 1 else f"{ref.name}-{ref.kind.lower()}"
             if (KIND, ns, name) in taken:
                 out.results.info(f"{ref}: an AuthorizationPolicy named {name} already exists and is not ours to replace")
                 continue
