@@ -289,7 +289,12 @@ def _calls(items: list[Item], settings: Settings, default_ns: str, pods: list[Wo
                   infer_edges=a.infer_calls)
     for note in graph.notes:
         where = note.evidence.file or note.evidence.item
-        results.info(f"call graph: {where}: {note.evidence.field}: {note.message}")
+        message = f"call graph: {where}: {note.evidence.field}: {note.message}"
+        if note.evidence.source == "declared":
+            # A call the config declares that reaches nothing is a mistake in the config.
+            results.warning(message, field={"path": f"spec.{note.evidence.item}"})
+        else:
+            results.info(message)
     routes, warnings = ingress.discover(items, settings, default_ns,
                                         [(w.namespace, dict(w.pod_labels), w.service_account) for w in pods])
     for w in warnings:

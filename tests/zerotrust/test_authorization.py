@@ -275,3 +275,16 @@ def test_golden_policies_pass_the_checker(case):
                               settings.authorization.metrics_principals)
     assert report.checked and not report.denied
     assert not {t for t in report.beyond if t[0] == authzcheck.STRANGER}
+
+
+def test_declared_calls_that_reach_nothing_are_config_warnings():
+    _, results, _ = run(SHOP, {"authorization": {"mode": "enforce", "allow": [
+        {"caller": "nobody", "to": "api"}, {"caller": "web", "to": "nothing:1"}, {"caller": "shop/db", "to": "api:80"}]}})
+    warnings = {r.message: r for r in results if r.severity == "warning" and "call graph" in r.message}
+    assert any("declared caller 'nobody' is no workload" in m for m in warnings)
+    assert any("'nothing:1' names no Service" in m for m in warnings)
+    assert {r.field["path"] for r in warnings.values()} == {"spec.authorization.allow[0]", "spec.authorization.allow[1]"}
+    objs, _, _ = run(SHOP, {"authorization": {"mode": "enforce", "allow": [{"caller": "shop/db", "to": "api:80"}]}})
+    api = [o for o in policies(objs) if o["metadata"]["name"] == "api"][0]
+    assert api["spec"]["rules"][0]["from"][0]["source"]["principals"] == [
+        "cluster.local/ns/shop/sa/db", "cluster.local/ns/shop/sa/web"]
