@@ -261,7 +261,10 @@ def _ports(graph: CallGraph) -> tuple[set[tuple[WorkloadRef, int]], dict[Workloa
                 if n is None:
                     continue
                 served.setdefault(ref, set()).add(n)
-                if port_protocol({"name": p.name, "appProtocol": p.app_protocol}) == HTTP:
+                spec: dict[str, Any] = {"name": p.name, "port": p.port, "protocol": p.protocol}
+                if p.app_protocol:
+                    spec["appProtocol"] = p.app_protocol
+                if port_protocol(spec) == HTTP:
                     http.add((ref, n))
     return http, served
 

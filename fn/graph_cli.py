@@ -100,6 +100,7 @@ def _generate(path: str, items: list["Item"]) -> tuple[list["Item"], "Settings"]
     import copy
 
     from .cli import _read_config
+    from .limits import Budget
     from .core import transform
     from .resourcelist import InputError
     from .results import Results
@@ -107,7 +108,7 @@ def _generate(path: str, items: list["Item"]) -> tuple[list["Item"], "Settings"]
 
     results = Results()
     try:
-        settings = load_settings(_read_config(path), results)
+        settings = load_settings(_read_config(path, Budget()), results)
     except (OSError, InputError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return None

@@ -10,7 +10,7 @@ schemas are identical share one entry (v1, v1beta1 and v1alpha3 usually are).
     python scripts/extract_crd_schemas.py --check         # exit 1 if it is stale
     python scripts/extract_crd_schemas.py --source PATH   # another CRD file
 
-The default source is ../shared/schemas/istio-crds.gen.yaml from the project root.
+The default source is tests/data/schemas/istio-crds.gen.yaml (provenance beside it).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT.parent / "shared" / "schemas" / "istio-crds.gen.yaml"
+DEFAULT_SOURCE = ROOT / "tests" / "data" / "schemas" / "istio-crds.gen.yaml"
 TARGET = ROOT / "fn" / "analyze" / "schema" / "data" / "istio-crds.schemas.json"
 
 # Keys of a schema node that hold documentation only. Property *names* are never

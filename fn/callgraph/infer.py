@@ -134,8 +134,9 @@ def _pods(items: list[Item], default_namespace: str) -> list[_Pod]:
             template = target.get("spec", "template") if target is not None else None
         if not isinstance(template, dict):
             continue
-        meta = _dict(template.get("metadata"))
-        spec = _dict(template.get("spec"))
+        raw_meta, raw_spec = template.get("metadata"), template.get("spec")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
         labels = _str_map(meta.get("labels"))
         annotations = dict(item.annotations)
         annotations.update(_str_map(meta.get("annotations")))
@@ -174,7 +175,7 @@ def _services(items: list[Item], default_namespace: str, workloads: list[Workloa
             if not isinstance(p, dict):
                 continue
             try:
-                number = int(p.get("port"))  # type: ignore[arg-type]  # bad values are caught
+                number = int(str(p.get("port")))
             except (TypeError, ValueError):
                 continue
             target = p.get("targetPort", number)
@@ -210,10 +211,6 @@ def _str(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _list(value: Any) -> list[Any]:
@@ -280,11 +277,13 @@ def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], service_links:
             continue
         if isinstance(vol.get("configMap"), dict) and vol["configMap"].get("name"):
             used.setdefault(str(vol["configMap"]["name"]), f"{pod.prefix}.volumes[{j}].configMap")
-        projected = _dict(vol.get("projected"))
-        for m, src in enumerate(_list(projected.get("sources"))):
-            if isinstance(src, dict) and isinstance(src.get("configMap"), dict) and src["configMap"].get("name"):
-                used.setdefault(str(src["configMap"]["name"]),
-                                f"{pod.prefix}.volumes[{j}].projected.sources[{m}].configMap")
+        raw_projected = vol.get("projected")
+        projected: dict[str, Any] = raw_projected if isinstance(raw_projected, dict) else {}
+        for n, source in enumerate(_list(projected.get("sources"))):
+            if isinstance(source, dict) and isinstance(source.get("configMap"), dict) \
+                    and source["configMap"].get("name"):
+                used.setdefault(str(source["configMap"]["name"]),
+                                f"{pod.prefix}.volumes[{j}].projected.sources[{n}].configMap")
     for name, via in sorted(used.items()):
         cm = configmaps.get((ns, name))
         if cm is None:

@@ -1,8 +1,9 @@
 """Sidecar: per sidecar-injected namespace, the egress hosts its workloads may reach.
 
-``./*`` (its own namespace, with its ServiceEntries), the root namespace (mesh-wide
-config such as the istiod Services), the namespaces of the Services it calls, and the
-external hosts it calls. Named ``default`` with no selector: the namespace's default.
+``./*`` (its own namespace, which includes the ServiceEntries generated there for its
+external hosts: listing them again is a duplicate Istio's validation warns about), the root
+namespace (mesh-wide config such as the istiod Services), and the namespaces of the
+Services it calls. Named ``default`` with no selector: the namespace's default.
 Ambient namespaces have no sidecar to configure.
 
 Reads: the model's call graph, namespaces and user objects, and the ``egress`` section."""
@@ -12,7 +13,6 @@ from __future__ import annotations
 from ..mesh import SIDECAR, MeshModel
 from ..settings import Settings
 from .base import Generated, Output, metadata
-from .serviceentry import external_hosts
 
 API_VERSION = "networking.istio.io/v1"
 KIND = "Sidecar"
@@ -30,7 +30,6 @@ def generate(model: MeshModel, settings: Settings) -> Output:
     callees: dict[str, set[str]] = {}
     for e in graph.edges:
         callees.setdefault(e.caller.namespace, set()).add(e.service.namespace)
-    externals = external_hosts(model)
     for ns in model.mesh_namespaces:
         if not ns or ns == model.root_namespace or ns in settings.exclude.namespaces:
             continue
@@ -41,7 +40,6 @@ def generate(model: MeshModel, settings: Settings) -> Output:
             continue
         hosts = ["./*", f"{model.root_namespace}/*"]
         hosts += [f"{n}/*" for n in sorted(callees.get(ns, set()) - {ns, model.root_namespace, ""})]
-        hosts += [f"./{h}" for h in sorted(externals.get(ns, {}))]
         obj = {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata("default", ns),
                "spec": {"egress": [{"hosts": hosts}], "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}}
         out.objects.append(Generated(obj, f"istio/{ns}/sidecar.yaml"))
