@@ -54,7 +54,8 @@ def transform(items: list[Item], settings: Settings) -> tuple[list[Item], Result
     if settings.kustomize.register_resources and model.user.paths:
         kustomize.register([i.path for i in generated], kept, results)
     counts = Counter(i.kind for i in generated)
-    kinds = [p.kind for p in POLICIES if p.kind]
+    kinds = [p.kind for p in POLICIES if p.kind and (not p.opt_in or p.enabled(settings))]
+    kinds = list(dict.fromkeys(kinds + sorted(k for k in counts if k not in kinds)))
     summary = "generated " + ", ".join(f"{counts[k]} {k}" for k in kinds)
     summary += "".join(f"; {s}" for out in outputs for s in out.summary)
     results.info(summary, tags={k: str(counts[k]) for k in kinds})

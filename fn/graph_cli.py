@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from .callgraph.render import FORMATS
+
+if TYPE_CHECKING:
+    from .items import Item
+    from .settings import Settings
 
 PROG = "istio-mesh-fn graph"
 EXIT_INPUT = 2
@@ -33,14 +38,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="cluster domain of Service names (name.namespace.svc.DOMAIN; default cluster.local)")
     p.add_argument("--no-infer", action="store_true",
                    help="only declared edges (the istio-mesh-fn.dev/calls annotation)")
+    p.add_argument("--config", metavar="FILE",
+                   help="a function config: generate its policies in memory and say per edge whether they allow "
+                        "it (its authorization settings, defaultNamespace and clusterDomain apply)")
+    p.add_argument("--trust-domain", default="cluster.local",
+                   help="trust domain of the principals in AuthorizationPolicies (default cluster.local)")
+    p.add_argument("--root-namespace", default="istio-system",
+                   help="Istio's root namespace, whose policies apply mesh-wide (default istio-system)")
     return p
 
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     from .analyze.load import LoadError, load_paths
-    from .callgraph import infer
+    from .callgraph import Declared, infer
     from .callgraph.render import render
+    from .mesh.build import root_namespace
     from .items import PATH, Item
 
     try:
@@ -57,9 +70,51 @@ def main(argv: list[str]) -> int:
             # Our own in-memory copy: the path only makes evidence name the file.
             item.set_annotation(PATH, r.file)
         items.append(item)
-    graph = infer(items, args.cluster_domain, default_namespace=args.namespace, infer_edges=not args.no_infer)
-    sys.stdout.write(render(graph, args.output))
+    from .authzcheck import edges_allowed
+
+    checked, trust_domain, root, namespace = items, args.trust_domain, args.root_namespace, args.namespace
+    declared: list[Declared] = []
+    if args.config:
+        generated = _generate(args.config, items)
+        if generated is None:
+            return EXIT_INPUT
+        checked, settings = generated
+        trust_domain = settings.authorization.trust_domain
+        root = root_namespace(checked, settings)[0]
+        namespace = namespace or settings.default_namespace or ""
+        declared = [Declared(r.caller, r.to, f"authorization.allow[{i}]")
+                    for i, r in enumerate(settings.authorization.allow)]
+    graph = infer(items, args.cluster_domain, declared=declared, default_namespace=namespace,
+                  infer_edges=not args.no_infer)
+    allowed = edges_allowed(checked, graph, trust_domain, root, namespace)
+    sys.stdout.write(render(graph, args.output, allowed))
     for note in graph.notes:
         where = note.evidence.file or note.evidence.item
         print(f"{PROG}: note: {where}: {note.evidence.field}: {note.message}", file=sys.stderr)
     return 0
+
+
+def _generate(path: str, items: list["Item"]) -> tuple[list["Item"], "Settings"] | None:
+    """The function's output for ``items`` under the config at ``path``, and the
+    settings; None (said why) when it cannot run."""
+    import copy
+
+    from .cli import _read_config
+    from .limits import Budget
+    from .core import transform
+    from .resourcelist import InputError
+    from .results import Results
+    from .settings import load_settings
+
+    results = Results()
+    try:
+        settings = load_settings(_read_config(path, Budget()), results)
+    except (OSError, InputError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return None
+    if settings is None:
+        for r in results:
+            print(f"{PROG}: error: {r.describe()}", file=sys.stderr)
+        return None
+    out, _ = transform([copy.deepcopy(i) for i in items], settings)
+    return out, settings

@@ -259,6 +259,78 @@ class Analyze:
     fail_on: str = "Error"
 
 
+# ---- zero trust (issue 12) ----
+
+@dataclass(frozen=True)
+class AllowRule:
+    caller: str
+    to: str
+
+
+@dataclass(frozen=True)
+class IngressGateway:
+    name: str
+    namespace: str
+    principal: str
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Authorization:
+    mode: str = "off"
+    trust_domain: str = "cluster.local"
+    infer_calls: bool = True
+    allow: tuple[AllowRule, ...] = ()
+    ingress_gateways: tuple[IngressGateway, ...] = ()
+    metrics_principals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JwtProvider:
+    name: str
+    issuer: str
+    jwks_uri: str | None = None
+    jwks: str | None = None
+    audiences: tuple[str, ...] = ()
+    forward_original_token: bool = False
+    workloads: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    require_jwt: bool = False
+
+
+@dataclass(frozen=True)
+class RequestAuthentication:
+    providers: tuple[JwtProvider, ...] = ()
+
+
+@dataclass(frozen=True)
+class Egress:
+    mode: str = "off"
+
+
+def _authorization(data: Mapping[str, Any] | None) -> Authorization:
+    if not data:
+        return Authorization()
+    d = dict(data)
+    d["allow"] = tuple(AllowRule(**a) for a in d.get("allow") or ())
+    d["ingress_gateways"] = tuple(IngressGateway(**{**g, "services": tuple(g.get("services") or ())})
+                                  for g in d.get("ingress_gateways") or ())
+    d["metrics_principals"] = tuple(d.get("metrics_principals") or ())
+    return Authorization(**d)
+
+
+def _request_authentication(data: Mapping[str, Any] | None) -> RequestAuthentication:
+    providers = []
+    for p in (data or {}).get("providers") or ():
+        p = dict(p)
+        for key in ("audiences", "workloads", "namespaces"):
+            p[key] = tuple(p.get(key) or ())
+        providers.append(JwtProvider(**p))
+    return RequestAuthentication(tuple(providers))
+
+# ---- end zero trust ----
+
+
 @dataclass(frozen=True)
 class Settings:
     default_namespace: str | None = None
@@ -275,6 +347,9 @@ class Settings:
     # resilience (issue 13)
     resilience: Resilience = field(default_factory=Resilience)
     export_scope: str = "mesh"
+    authorization: Authorization = field(default_factory=Authorization)
+    request_authentication: RequestAuthentication = field(default_factory=RequestAuthentication)
+    egress: Egress = field(default_factory=Egress)
 
 
 # ------------------------------------------------------------------ building
@@ -326,6 +401,9 @@ def from_data(data: Mapping[str, Any]) -> Settings:
         analyze=Analyze(**data["analyze"]),
         resilience=_resilience(data.get("resilience")),
         export_scope=str(data.get("export_scope") or "mesh"),
+        authorization=_authorization(data.get("authorization")),
+        request_authentication=_request_authentication(data.get("request_authentication")),
+        egress=Egress(**(data.get("egress") or {})),
     )
 
 

@@ -52,7 +52,14 @@ spec:
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop, labels: {tier: frontend}}
-spec: {template: {metadata: {labels: {app: web}}}}
+spec:
+  template:
+    metadata: {labels: {app: web}, annotations: {prometheus.io/port: "9090"}}
+    spec:
+      containers:
+      - name: web
+        image: example/web
+        env: [{name: CART, value: "cart:8080"}, {name: PAYMENTS, value: "https://api.stripe.com"}]
 ---
 apiVersion: v1
 kind: Service
@@ -261,7 +268,36 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], Check]] = {
         {}, lambda o, r, i: vs(o)["spec"]["http"][0].get("mirrorPercentage") == {"value": 5.0}),
     "services[].ports[]": ({"services": [{"name": "cart", "ports": [{"port": "grpc", "timeout": "0s"}]}]}, {},
                            lambda o, r, i: ["timeout" in h for h in vs(o)["spec"]["http"]] == [True, False]),
+    # Zero trust (issue 12): web calls cart:8080 and https://api.stripe.com.
+    "authorization.mode": ({"authorization": {"mode": "enforce"}}, {},
+                           lambda o, r, i: "allow-nothing" in by_kind(o, "AuthorizationPolicy")
+                           and froms(o, "cart-v1") == {"cluster.local/ns/shop/sa/default"}),
+    "authorization.trustDomain": ({"authorization": {"mode": "enforce", "trustDomain": "corp.example"}}, {},
+                                  lambda o, r, i: froms(o, "cart-v1") == {"corp.example/ns/shop/sa/default"}),
+    "authorization.inferCalls": ({"authorization": {"mode": "enforce", "inferCalls": False}}, {},
+                                 lambda o, r, i: "allow-nothing" in by_kind(o, "AuthorizationPolicy")
+                                 and not froms(o, "cart-v1")),
+    "authorization.allow[]": ({"authorization": {"mode": "enforce", "allow": [{"caller": "shop/cart-v1", "to": "web:80"}]}},
+                              {}, lambda o, r, i: froms(o, "web") == {"cluster.local/ns/shop/sa/default"}),
+    "authorization.ingressGateways[]": ({"authorization": {"mode": "enforce", "ingressGateways": [
+        {"name": "gw", "namespace": "edge", "principal": "cluster.local/ns/edge/sa/gw", "services": ["shop/web"]}]}}, {},
+        lambda o, r, i: froms(o, "web") == {"cluster.local/ns/edge/sa/gw"}),
+    "authorization.metricsPrincipals": ({"injection": {"mode": "ambient"}, "authorization": {
+        "mode": "enforce", "metricsPrincipals": ["cluster.local/ns/monitoring/sa/prometheus"]}}, {},
+        lambda o, r, i: froms(o, "web") == {"cluster.local/ns/monitoring/sa/prometheus"}),
+    "requestAuthentication.providers[]": ({"requestAuthentication": {"providers": [
+        {"name": "idp", "issuer": "https://idp.example.com/", "jwksUri": "https://idp.example.com/jwks"}]}}, {},
+        lambda o, r, i: "jwt-idp" in by_kind(o, "RequestAuthentication")),
+    "egress.mode": ({"egress": {"mode": "registry-only"}}, {},
+                    lambda o, r, i: "api.stripe.com" in by_kind(o, "ServiceEntry") and "default" in by_kind(o, "Sidecar")),
 }
+
+
+def froms(objs, name):
+    """The principals the AuthorizationPolicy ``name`` lets in (empty when there is none)."""
+    ap = by_kind(objs, "AuthorizationPolicy").get(name)
+    return {p for rule in (ap or {}).get("spec", {}).get("rules", []) for f in rule.get("from", [])
+            for p in f["source"].get("principals", [])}
 
 # Where the default already shows the opposite, the check must fail without the setting:
 # that is what proves the case measures the setting and not the package.

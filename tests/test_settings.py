@@ -19,6 +19,8 @@ PAIRS = [
     (st.Resilience, config.Resilience), (st.OutlierDetection, config.OutlierDetection),
     (st.ConnectionPool, config.ConnectionPool), (st.TcpPool, config.TcpPool), (st.HttpPool, config.HttpPool),
     (st.Split, config.Split), (st.SplitMatch, config.SplitMatch), (st.StringMatch, config.StringMatch),
+    (st.Authorization, config.Authorization), (st.AllowRule, config.AllowRule), (st.IngressGateway, config.IngressGateway),
+    (st.RequestAuthentication, config.RequestAuthentication), (st.JwtProvider, config.JwtProvider), (st.Egress, config.Egress),
 ]
 
 

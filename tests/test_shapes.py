@@ -97,10 +97,11 @@ def test_deleting_every_service_prunes_all_per_service_config_and_the_policy_fol
 
 
 def test_analyzer_crash_during_the_self_check_is_an_error(monkeypatch):
-    from fn.analyze.krm import GENERATED_FAMILIES
+    from fn.analyze.krm import generated_families
+    from fn.settings import default_settings
 
     # An analyzer the self-check runs, made to crash.
-    broken = next(c for c in runner.select(None, families=GENERATED_FAMILIES) if c.name.startswith("virtualservice."))
+    broken = next(c for c in runner.select(None, families=generated_families(default_settings())) if c.name.startswith("virtualservice."))
 
     def crash(self, ctx, report):
         raise RuntimeError("boom")

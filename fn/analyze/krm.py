@@ -59,10 +59,20 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-# Analyzer module families (see runner.family) that report on DestinationRules,
-# VirtualServices and PeerAuthentications; istioctl has no PeerAuthentication analyzer
-# apart from the schema, and deprecation covers every kind.
-GENERATED_FAMILIES = frozenset({"destinationrule", "virtualservice", "peerauthentication", "deprecation"})
+# Analyzer module families (see runner.family) by the kind they report on, where the
+# module's name differs from the kind's; istioctl has no PeerAuthentication or
+# RequestAuthentication analyzer apart from the schema, and deprecation covers every kind.
+FAMILY_OF_KIND = {"AuthorizationPolicy": "authz"}
+
+
+def generated_families(settings: Settings) -> frozenset[str]:
+    """The families that report on the kinds this run generates, from the policy registry."""
+    from ..policies import POLICIES
+
+    kinds = {p.kind for p in POLICIES if p.kind and p.enabled(settings)}
+    if settings.request_authentication.providers:
+        kinds.add("AuthorizationPolicy")  # requireJwt pairs a DENY policy
+    return frozenset({"deprecation"} | {FAMILY_OF_KIND.get(k, k.lower()) for k in kinds})
 
 
 def check_generated(items: list[Item], settings: Settings) -> Results:
@@ -78,7 +88,7 @@ def check_generated(items: list[Item], settings: Settings) -> Results:
     # Only analyzers that report on the kinds the generator makes can find a defect in
     # it; the others would cost start-up on every run and could only be filtered out.
     findings = runner.run(resources, mesh_config=mesh, schema=schema, cluster_domain=domain,
-                          families=GENERATED_FAMILIES)
+                          families=generated_families(settings))
     for f in findings:
         item = f.resource.item
         if f.name == "InternalError":
@@ -87,4 +97,35 @@ def check_generated(items: list[Item], settings: Settings) -> Results:
             out.append(to_result(f, "Info"))
         elif item is not None and is_generated(item):
             out.append(to_result(f, settings.analyze.fail_on))
+    if any(is_generated(i) and i.kind == "AuthorizationPolicy" for i in items):
+        _check_authorization(items, settings, out)
     return out
+
+
+def _check_authorization(items: list[Item], settings: Settings, out: Results) -> None:
+    """The generated AuthorizationPolicies, evaluated offline against the call graph:
+    a needed call they deny is an error of the generator; a call they allow beyond the
+    graph is a warning (a policy written by hand may be why)."""
+    from .. import authzcheck
+    from ..callgraph import Declared, infer
+    from ..mesh import ingress
+    from ..mesh.build import root_namespace
+    from ..mesh.workloads import collect
+
+    a = settings.authorization
+    ns = settings.default_namespace or ""
+    declared = [Declared(r.caller, r.to, f"authorization.allow[{i}]") for i, r in enumerate(a.allow)]
+    graph = infer(items, settings.hosts.cluster_domain, declared=declared, default_namespace=ns,
+                  infer_edges=a.infer_calls)
+    pods = [(w.namespace, dict(w.pod_labels), w.service_account) for w in collect(items, ns, Results())]
+    routes, _ = ingress.discover(items, settings, ns, pods)
+    root, _ = root_namespace(items, settings)
+    report = authzcheck.check(items, graph, tuple(routes), a.trust_domain, root, a.metrics_principals, ns)
+    for who, ref, port in sorted(report.denied):
+        out.error(f"self-check: the generated AuthorizationPolicies deny {who} -> {ref} port {port}, a call the "
+                  "call graph needs", tags={"check": "authorization"})
+    for who, ref, port in sorted(report.beyond):
+        if who in a.metrics_principals:
+            continue
+        out.warning(f"self-check: the AuthorizationPolicies allow {who} -> {ref} port {port}, beyond the call graph",
+                    tags={"check": "authorization"})

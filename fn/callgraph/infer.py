@@ -181,7 +181,7 @@ def _services(items: list[Item], default_namespace: str, workloads: list[Workloa
             target = p.get("targetPort", number)
             target = target if isinstance(target, int) else (int(target) if str(target).isdigit() else str(target))
             ports.append(ServicePort(number, str(p.get("name") or ""), str(p.get("protocol") or "TCP").upper(),
-                                     target))
+                                     target, str(p.get("appProtocol") or "")))
         buckets = [by_label.get((ns, k, v), []) for k, v in selector.items()]
         smallest = min(buckets, key=len) if buckets else []
         backing = tuple(sorted(

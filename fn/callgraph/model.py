@@ -38,6 +38,7 @@ class ServicePort:
     name: str
     protocol: str  # TCP, UDP or SCTP, as Kubernetes spells it
     target_port: int | str  # a number or a container port name
+    app_protocol: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Mapping
 
 from .model import CallGraph, Edge, Evidence, External, ServiceRef, WorkloadRef
 
 FORMATS = ("mermaid", "dot", "json")
 
 
-def render(graph: CallGraph, fmt: str) -> str:
+def render(graph: CallGraph, fmt: str, allowed: Mapping[tuple[WorkloadRef, ServiceRef], bool] | None = None) -> str:
     if fmt == "mermaid":
         return mermaid(graph)
     if fmt == "dot":
         return dot(graph)
     if fmt == "json":
-        return json.dumps(to_json(graph), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(to_json(graph, allowed), indent=2, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
@@ -162,7 +162,7 @@ def _sid(ref: ServiceRef) -> str:
     return ref.id
 
 
-def to_json(graph: CallGraph) -> dict[str, Any]:
+def to_json(graph: CallGraph, allowed: Mapping[tuple[WorkloadRef, ServiceRef], bool] | None = None) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     for w in graph.workloads:
         nodes.append({
@@ -185,8 +185,9 @@ def to_json(graph: CallGraph) -> dict[str, Any]:
         "from": _wid(e.caller), "to": _sid(e.service), "ports": list(e.ports),
         "targets": [_wid(r) for r in by_ref[e.service].workloads],
         "declared": e.declared, "evidence": [_evidence(ev) for ev in e.evidence],
-        # Filled in once authorization policies are generated: does the policy allow it?
-        "allowed": None,
+        # Whether the AuthorizationPolicies in the input allow it (fn/authzcheck.py); null
+        # when the input holds none.
+        "allowed": None if allowed is None else allowed.get((e.caller, e.service)),
     } for e in graph.edges]
     external = [{
         "host": x.host, "port": x.port, "scheme": x.scheme or None, "callers": [_wid(c) for c in x.callers],

@@ -4,16 +4,21 @@ the field, and the object they belong to is left out of the model, never half-re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import yamlnodes as yn
 from ..items import Item
 from ..k8snames import is_dns_label
 from ..results import Results
 from ..settings import Settings
+from . import ingress
 from . import namespaces as nsd
 from . import serviceconfig, workloads as wl
 from .ports import is_stream, port_protocol
+from .ingress import IngressRoute
+
+if TYPE_CHECKING:
+    from ..callgraph import CallGraph
 from .types import ANY_NAMESPACE, MeshModel, Namespace, Port, Service, UserObjects, Workload
 
 NETWORKING = "networking.istio.io"
@@ -109,7 +114,10 @@ def _ports(item: Item, spec: dict[str, Any], results: Results) -> tuple[Port, ..
             results.error(f"{item.describe()}: spec.ports[{i}].port must be a port number from 1 to 65535, got {number!r}",
                           field={"path": f"spec.ports[{i}].port", "currentValue": str(number)}, **where)
             return None
-        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), is_stream(p)))
+        target = p.get("targetPort", number)
+        target = target if isinstance(target, int) and not isinstance(target, bool) else str(target)
+        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), is_stream(p),
+                        int(target) if isinstance(target, str) and target.isdigit() else target))
     return tuple(out)
 
 
@@ -258,7 +266,37 @@ def build(items: list[Item], settings: Settings) -> tuple[MeshModel, Results]:
     _warn_about(services, namespaces, results)
     root_in_package = any((i.namespace or default_ns) == root or (i.kind == "Namespace" and i.name == root)
                           for i in items)
+    calls, ingress = _calls(items, settings, default_ns, pods, results)
     model = MeshModel(namespaces=namespaces, services=tuple(services), workloads=tuple(pods), user=user,
                       root_namespace=root, root_namespace_reason=root_why, mesh_namespaces=tuple(mesh_ns),
-                      root_in_package=root_in_package)
+                      root_in_package=root_in_package, calls=calls, ingress=ingress)
     return model, results
+
+
+def needs_calls(settings: Settings) -> bool:
+    return settings.authorization.mode != "off" or settings.egress.mode != "off"
+
+
+def _calls(items: list[Item], settings: Settings, default_ns: str, pods: list[Workload],
+           results: Results) -> tuple[CallGraph | None, tuple[IngressRoute, ...]]:
+    if not needs_calls(settings):
+        return None, ()
+    from ..callgraph import Declared, infer
+
+    a = settings.authorization
+    declared = [Declared(r.caller, r.to, f"authorization.allow[{i}]") for i, r in enumerate(a.allow)]
+    graph = infer(items, settings.hosts.cluster_domain, declared=declared, default_namespace=default_ns,
+                  infer_edges=a.infer_calls)
+    for note in graph.notes:
+        where = note.evidence.file or note.evidence.item
+        message = f"call graph: {where}: {note.evidence.field}: {note.message}"
+        if note.evidence.source == "declared":
+            # A call the config declares that reaches nothing is a mistake in the config.
+            results.warning(message, field={"path": f"spec.{note.evidence.item}"})
+        else:
+            results.info(message)
+    routes, warnings = ingress.discover(items, settings, default_ns,
+                                        [(w.namespace, dict(w.pod_labels), w.service_account) for w in pods])
+    for w in warnings:
+        results.warning(w)
+    return graph, tuple(routes)

@@ -4,10 +4,15 @@ built, and carries the reason a result can cite."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from ..items import Item
 from ..settings import ConnectionPool, OutlierDetection, PortOverride, Retries, Split
+from .ingress import IngressRoute
+
+if TYPE_CHECKING:
+    # Only the zero-trust policies read it; the no-config run never imports the inference.
+    from ..callgraph import CallGraph
 
 # Data-plane modes of a namespace.
 SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"
@@ -23,6 +28,8 @@ class Port:
     protocol: str
     # Carries long-lived streams (websockets): a route timeout would cut them off.
     stream: bool = False
+    # The pods' port: a number, or a container port name (targetPort; the port itself when unset).
+    target: int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Workload:
     # spec.replicas as written (1 when a scalable kind omits it); None where unknown
     # (DaemonSet, or a value that is not a number).
     replicas: int | None = None
+    # Named container ports (name -> containerPort), for named targetPorts.
+    container_ports: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,11 @@ class MeshModel:
     # Whether the package itself holds anything in the root namespace (a platform
     # package) or only application namespaces.
     root_in_package: bool = False
+    # Who calls whom (fn/callgraph), with the declared calls merged in; computed only when
+    # a policy that reads it is enabled, so the no-config run does not pay for it.
+    calls: CallGraph | None = None
+    # Which gateway identity reaches which Service (same condition).
+    ingress: tuple[IngressRoute, ...] = ()
 
     def namespace(self, name: str) -> Namespace:
         found = self.namespaces.get(name)

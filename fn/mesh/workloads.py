@@ -91,7 +91,7 @@ def collect(items: Iterable[Item], default_namespace: str, results: Results) -> 
             item=item, namespace=item.namespace or default_namespace, name=item.name, kind=item.kind,
             pod_labels=labels, pod_annotations=annotations,
             service_account=str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"),
-            sidecar=sidecar, sidecar_reason=why,
+            sidecar=sidecar, sidecar_reason=why, container_ports=_named_ports(spec),
             replicas=scaled.get((item.namespace, item.kind, item.name), _replicas(item)),
         ))
     return out
@@ -119,6 +119,20 @@ def _replicas(item: Item) -> int | None:
     if value is None:
         return 1  # the API server's default
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _named_ports(spec: dict[str, Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key in ("initContainers", "containers"):
+        for c in _list(spec.get(key)):
+            for p in _list(c.get("ports") if isinstance(c, dict) else None):
+                if isinstance(p, dict) and p.get("name") and isinstance(p.get("containerPort"), int):
+                    out.setdefault(str(p["name"]), p["containerPort"])
+    return out
 
 
 class WorkloadIndex:

@@ -4,7 +4,8 @@ section, and one line here."""
 
 from __future__ import annotations
 
-from . import destinationrule, namespacelabels, peerauthentication, virtualservice
+from . import (authorizationpolicy, destinationrule, namespacelabels, peerauthentication, requestauthentication,
+               serviceentry, sidecar, virtualservice)
 from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
 
 POLICIES: tuple[Policy, ...] = (
@@ -13,6 +14,12 @@ POLICIES: tuple[Policy, ...] = (
     Policy(virtualservice.API_VERSION, virtualservice.KIND, virtualservice.enabled, virtualservice.generate),
     Policy(peerauthentication.API_VERSION, peerauthentication.KIND, peerauthentication.enabled,
            peerauthentication.generate),
+    Policy(authorizationpolicy.API_VERSION, authorizationpolicy.KIND, authorizationpolicy.enabled,
+           authorizationpolicy.generate, opt_in=True),
+    Policy(requestauthentication.API_VERSION, requestauthentication.KIND, requestauthentication.enabled,
+           requestauthentication.generate, opt_in=True),
+    Policy(serviceentry.API_VERSION, serviceentry.KIND, serviceentry.enabled, serviceentry.generate, opt_in=True),
+    Policy(sidecar.API_VERSION, sidecar.KIND, sidecar.enabled, sidecar.generate, opt_in=True),
 )
 
 __all__ = ["POLICIES", "Policy", "Output", "Generated", "OWNER_ANNOTATION", "OWNER_VALUE"]

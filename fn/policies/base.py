@@ -52,6 +52,9 @@ class Policy:
     kind: str | None
     enabled: Callable[[Settings], bool]
     generate: Callable[[MeshModel, Settings], Output]
+    # An opt-in kind appears in the run's summary only when enabled, so adding one leaves
+    # the default output unchanged.
+    opt_in: bool = False
 
     @property
     def group(self) -> str:

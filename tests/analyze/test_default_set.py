@@ -34,8 +34,9 @@ def test_a_default_run_calls_every_documented_analyzer(monkeypatch):
 
 
 def test_families_for_the_generator_are_a_subset_of_the_default():
-    from fn.analyze.krm import GENERATED_FAMILIES
+    from fn.analyze.krm import generated_families
+    from fn.settings import default_settings
 
-    chosen = {c.name for c in runner.select(None, families=GENERATED_FAMILIES)}
+    chosen = {c.name for c in runner.select(None, families=generated_families(default_settings()))}
     assert chosen and chosen <= set(documented())
     assert {"virtualservice.DestinationRuleAnalyzer", "destinationrule.PodNotSelectedAnalyzer"} <= chosen

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from types import SimpleNamespace
 
 from fn import yamlnodes as yn
 from fn.analyze.krm import check_generated
 from fn.items import Item
+from fn.settings import Settings
 
-SETTINGS = SimpleNamespace(
-    default_namespace="", mtls=SimpleNamespace(root_namespace="istio-system"),
-    analyze=SimpleNamespace(schema_=False, fail_on="Error"), hosts=SimpleNamespace(cluster_domain="cluster.local"),
-)
+# The real settings: the self-check derives the analyzer families from the enabled policies.
+SETTINGS = Settings(default_namespace="")
 
 DR = """apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -61,6 +59,7 @@ def test_self_check_loads_only_the_rules_of_the_generated_kinds():
 import sys
 from fn.function import run
 from fn.items import Item
+from fn.settings import Settings
 from fn.results import Results
 from fn import yamlnodes as yn
 run([Item(n) for n in yn.compose_all({SERVICE!r})], None, Results())

@@ -157,6 +157,10 @@ CONFIGS = [
     "apiVersion: istio-mesh-fn.dev/v1alpha1\nkind: IstioMesh\nmetadata: {name: m}\nspec:\n  destinationRule: {nameTemplate: '{namespace}-{name}'}\n  virtualService: {nameTemplate: '{name}-vs', timeout: 5s, retries: {attempts: 1, perTryTimeout: 2s}}",
     "apiVersion: istio-mesh-fn.dev/v1alpha1\nkind: IstioMesh\nmetadata: {name: m}\nspec:\n  mtls: {mode: PERMISSIVE}\n  services: [{name: cart, timeout: 5s}, {name: db, namespace: data, tlsMode: auto}]",
     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {timeout: 10s, retryAttempts: '2', perTryTimeout: 4s, injection: disabled}",
+    # Zero trust, everything on (issue 12).
+    "apiVersion: istio-mesh-fn.dev/v1alpha1\nkind: IstioMesh\nmetadata: {name: m}\nspec:\n  authorization: {mode: enforce}\n"
+    "  egress: {mode: registry-only}\n  requestAuthentication: {providers: [{name: idp, issuer: 'https://idp.example.com/', "
+    "jwksUri: 'https://idp.example.com/jwks', requireJwt: true}]}",
 ]
 
 

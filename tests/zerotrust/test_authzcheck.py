@@ -1,0 +1,82 @@
+"""The offline evaluator follows Istio's AuthorizationPolicy semantics
+(https://istio.io/latest/docs/concepts/security/#authorization-policy-precedence)."""
+
+from fn.authzcheck import Evaluator, Policy
+from fn.callgraph import Workload, WorkloadRef
+
+W = Workload(WorkloadRef("Deployment", "shop", "api"), (("app", "api"),), "api", ())
+A = "cluster.local/ns/shop/sa/web"
+B = "cluster.local/ns/other/sa/x"
+
+
+def ev(*policies, root="istio-system"):
+    return Evaluator(list(policies), root)
+
+
+def allow(rules, ns="shop", selector=(("app", "api"),), name="p"):
+    return Policy(ns, name, selector, "ALLOW", tuple(rules))
+
+
+def deny(rules, ns="shop", selector=(("app", "api"),), name="d"):
+    return Policy(ns, name, selector, "DENY", tuple(rules))
+
+
+def src(**s):
+    return {"from": [{"source": s}]}
+
+
+def test_no_policy_allows_everything():
+    assert ev().allowed(A, W, 8080)
+
+
+def test_allow_nothing_denies_everything():
+    assert not ev(Policy("shop", "allow-nothing", None, "ALLOW", ())).allowed(A, W, 8080)
+
+
+def test_an_empty_rule_allows_everything():
+    assert ev(allow([{}])).allowed(B, W, 1)
+
+
+def test_principals_and_ports():
+    e = ev(allow([{**src(principals=[A]), "to": [{"operation": {"ports": ["8080"]}}]}]))
+    assert e.allowed(A, W, 8080)
+    assert not e.allowed(A, W, 9090)
+    assert not e.allowed(B, W, 8080)
+
+
+def test_prefix_suffix_and_namespaces():
+    assert ev(allow([src(principals=["cluster.local/ns/shop/*"])])).allowed(A, W, 1)
+    assert ev(allow([src(principals=["*/sa/web"])])).allowed(A, W, 1)
+    assert ev(allow([src(namespaces=["shop"])])).allowed(A, W, 1)
+    assert not ev(allow([src(namespaces=["shop"])])).allowed(B, W, 1)
+    assert not ev(allow([src(notPrincipals=[A])])).allowed(A, W, 1)
+
+
+def test_deny_wins_over_allow():
+    assert not ev(allow([{}]), deny([src(principals=[A])])).allowed(A, W, 1)
+
+
+def test_selector_and_namespace_scope():
+    other = allow([src(principals=[B])], selector=(("app", "web"),))
+    assert ev(other).allowed(A, W, 1)  # selects another workload: no ALLOW applies here
+    assert not ev(allow([src(principals=[B])], ns="istio-system", selector=None)).allowed(A, W, 1)  # root: mesh-wide
+    assert ev(allow([src(principals=[B])], ns="elsewhere", selector=None)).allowed(A, W, 1)
+
+
+def test_http_only_allow_rule_is_skipped_on_tcp_ports():
+    e = ev(allow([{**src(principals=[A]), "to": [{"operation": {"methods": ["GET"]}}]}]))
+    assert not e.allowed(A, W, 5432, http=False)
+
+
+def test_http_only_deny_rule_denies_all_on_tcp_ports():
+    e = ev(allow([{}]), deny([{"to": [{"operation": {"methods": ["DELETE"]}}]}]))
+    assert not e.allowed(A, W, 5432, http=False)
+
+
+def test_require_jwt_deny_is_satisfied_by_a_token_on_http_ports_and_denies_tcp():
+    rule = {**src(notRequestPrincipals=["*"]), "to": [{"operation": {"ports": ["8080"]}}]}
+    e = ev(allow([{}]), deny([rule]))
+    assert e.allowed(A, W, 8080, http=True)
+    assert e.allowed(A, W, 5432, http=False)  # another port: the rule does not apply
+    unrestricted = ev(allow([{}]), deny([src(notRequestPrincipals=["*"])]))
+    assert not unrestricted.allowed(A, W, 5432, http=False)

@@ -1,0 +1,61 @@
+"""Property: over random packages with random calls, the generated AuthorizationPolicies,
+evaluated offline, deny no call the graph needs, and allow no stranger anything."""
+
+from hypothesis import given, settings as hsettings, strategies as st
+
+from fn import authzcheck
+from fn.callgraph import infer
+from fn.core import transform
+from fn.settings import Authorization, Settings
+from krm import items_from_yaml
+from robustness import packages as pk
+from robustness._support import PROFILE
+
+NS = ["shop", "web", "data"]
+# Bare names (every port of the Service) are weighted up: random ports rarely match.
+ADDRESS = ["{app}", "{app}.{ns}", "tcp://{app}.{ns}.svc", "{app}", "{app}:80", "{app}:8080", "{app}:5432", "http://{app}.{ns}:80/x", "{app}.{ns}.svc.cluster.local:9000",
+           "grpc://{app}:9000", "https://api.example.com", "{app}:6379"]
+
+
+@st.composite
+def calling_workload(draw, app, ns, name, apps):
+    sa = draw(st.sampled_from([None, app, "shared", name]))
+    labels = [f"app: {app}"] + ([f"version: {draw(st.sampled_from(pk.VERSIONS))}"] if draw(st.booleans()) else [])
+    env = []
+    for i, (tapp, tns) in enumerate(draw(st.lists(st.sampled_from(apps), max_size=4))):
+        env.append(f"        - {{name: A{i}, value: '{draw(st.sampled_from(ADDRESS)).format(app=tapp, ns=tns)}'}}")
+    lines = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", f"  name: {name}", f"  namespace: {ns}",
+             "spec:", "  selector:", f"    matchLabels: {{app: {app}}}", "  template:", "    metadata:",
+             "      labels:"] + [f"        {lb}" for lb in labels] + ["    spec:"]
+    if sa:
+        lines.append(f"      serviceAccountName: {sa}")
+    lines += ["      containers:", f"      - name: {app}", f"        image: example/{app}:1",
+              "        ports: [{name: http-web, containerPort: 8080}]", "        env:",
+              "        - {name: FLAG, value: 'on'}"] + env
+    return "\n".join(lines)
+
+
+@st.composite
+def package(draw):
+    apps = draw(st.lists(st.tuples(st.sampled_from(pk.APPS), st.sampled_from(NS)), unique=True, min_size=2, max_size=6))
+    items = [f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {n}, labels: {{istio-injection: enabled}}}}" for n in NS]
+    for app, ns in apps:
+        items.append(draw(pk.service(app, ns)))
+        for i in range(draw(st.integers(1, 2))):
+            items.append(draw(calling_workload(app, ns, f"{app}-{i}", apps)))
+    return "\n---\n".join(items)
+
+
+@hsettings(PROFILE)
+@given(package(), st.sampled_from(["enforce", "dry-run"]))
+def test_generated_policies_deny_no_inferred_call(text, mode):
+    settings = Settings(authorization=Authorization(mode=mode))
+    items, results = transform(items_from_yaml(text), settings)
+    assert not [r for r in results if r.severity == "error"], [r.message for r in results if r.severity == "error"]
+    graph = infer(items, "cluster.local")
+    report = authzcheck.check(items, graph, (), "cluster.local", "istio-system")
+    assert not report.denied
+    assert not {t for t in report.allowed if t[0] == authzcheck.STRANGER}
+    overlap = any("also select" in r.message for r in results)
+    if not overlap:
+        assert not report.beyond, sorted(report.beyond)[:5]
