@@ -21,7 +21,6 @@ the triples the call graph and ingress routes need.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
