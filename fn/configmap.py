@@ -64,6 +64,9 @@ FLAT_KEYS: dict[str, tuple[tuple[str, ...], Any]] = {
     "excludeNames": (("exclude", "names"), _csv),
     "excludeNamespaces": (("exclude", "namespaces"), _csv),
     "excludeSelector": (("exclude", "selector"), _selector),
+    "routingApi": (("routing", "api"), _nullable),
+    "gatewayApiChannel": (("routing", "gatewayApiChannel"), str),
+    "grpcRoute": (("routing", "grpc"), str),
     "analyzeSchema": (("analyze", "schema"), str),
     "failOn": (("analyze", "failOn"), str),
 }

@@ -97,8 +97,8 @@ def decide_labels(namespace_items: list[Item], settings: Settings, root: str,
     # set-namespace). When the package holds a single application namespace, that is
     # where they will land.
     apps = [i.name for i in namespace_items if i.name not in system]
-    if not default_namespace and len(apps) == 1 and out[apps[0]].dataplane == SIDECAR and "" not in out:
-        out[""] = Labelling(None, {}, {}, None, False, SIDECAR,
+    if not default_namespace and len(apps) == 1 and out[apps[0]].dataplane in (SIDECAR, AMBIENT) and "" not in out:
+        out[""] = Labelling(None, {}, {}, None, False, out[apps[0]].dataplane,
                             f"items without a namespace land in {apps[0]}, the package's only application namespace")
     return out
 

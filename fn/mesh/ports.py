@@ -34,3 +34,12 @@ def port_protocol(port: Mapping[str, Any]) -> str:
             return HTTP
         return _PROTOCOLS.get(prefix, UNKNOWN)
     return UNKNOWN
+
+
+def is_grpc(port: Mapping[str, Any]) -> bool:
+    """gRPC proper (HTTP/2), which a GRPCRoute can route; grpc-web is HTTP/1."""
+    app = str(port.get("appProtocol") or "").lower()
+    if app:
+        return app == "grpc"
+    name = str(port.get("name") or "").lower()
+    return (name == "grpc" or name.startswith("grpc-")) and not (name == "grpc-web" or name.startswith("grpc-web-"))

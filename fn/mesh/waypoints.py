@@ -1,0 +1,90 @@
+"""Waypoints: which ambient Services need one for their L7 features, which waypoint each
+uses, and the waypoints this run has to generate.
+
+In ambient mode ztunnel carries traffic at L4 (mTLS, L4 authorization) and reads no
+routes. Timeouts, retries, HTTP routing and L7 authorization take effect only in a
+waypoint, and only for Services (or namespaces) labelled ``istio.io/use-waypoint``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Mapping
+
+from ..items import Item
+from ..settings import Settings
+from .types import HTTP, UNKNOWN, Namespace, Service, UserObjects, WaypointPlan
+
+WAYPOINT_CLASS = "istio-waypoint"
+USE_WAYPOINT = "istio.io/use-waypoint"
+WAYPOINT_FOR = "istio.io/waypoint-for"
+# The name istioctl waypoint apply gives a namespace's waypoint.
+DEFAULT_NAME = "waypoint"
+
+
+def l7_features(svc: Service, settings: Settings) -> list[str]:
+    """The L7 features its generated routes ask for, which only a waypoint enforces."""
+    grpc_as_http = svc.config.routing_api == "istio" or settings.routing.grpc == "HTTPRoute"
+    ports = [p for p in svc.ports if p.protocol in (HTTP, UNKNOWN) and (grpc_as_http or not p.grpc)]
+    if not ports:
+        return []
+    out = []
+    if svc.config.timeout:
+        out.append(f"timeout {svc.config.timeout}")
+    retries = svc.config.retries
+    if retries is not None and retries.attempts > 0 and (
+            svc.config.routing_api == "istio" or settings.routing.gateway_api_channel == "experimental"):
+        out.append(f"{retries.attempts} retries")
+    return out
+
+
+def _namespace_item(ns: str, namespaces: Mapping[str, Namespace]) -> Item | None:
+    facts = namespaces.get(ns)
+    if facts is not None and facts.item is not None:
+        return facts.item
+    if ns == "":
+        # Items without a namespace land in the package's only application namespace
+        # (see namespaces.decide_labels): that Namespace item is the one to label.
+        held = [n.item for n in namespaces.values() if n.item is not None and n.labelled_on_mesh]
+        if len(held) == 1:
+            return held[0]
+    return None
+
+
+def plan(services: list[Service], namespaces: Mapping[str, Namespace], user: UserObjects,
+         settings: Settings) -> tuple[list[Service], dict[str, WaypointPlan]]:
+    out: list[Service] = []
+    needing: dict[str, list[Service]] = {}
+    for svc in services:
+        if svc.skip is not None or not svc.ambient:
+            out.append(svc)
+            continue
+        ns_item = _namespace_item(svc.namespace, namespaces)
+        own = svc.item.labels.get(USE_WAYPOINT)
+        ns_label = ns_item.labels.get(USE_WAYPOINT) if ns_item is not None else None
+        features = l7_features(svc, settings)
+        if own or ns_label:
+            where = f"the Service's label {USE_WAYPOINT}={own}" if own else f"its namespace's label {USE_WAYPOINT}={ns_label}"
+            name = own or ns_label
+            if name == "none":
+                out.append(replace(svc, waypoint=None, waypoint_reason=f"opted out of waypoints by {where}"))
+            else:
+                out.append(replace(svc, waypoint=name, waypoint_reason=f"it uses waypoint {name} ({where})"))
+            continue
+        if not features:
+            out.append(replace(svc, waypoint_reason="its routes ask for no L7 feature, so ztunnel (L4) suffices"))
+            continue
+        needing.setdefault(svc.namespace, []).append(svc)
+        out.append(replace(svc, waypoint=DEFAULT_NAME,
+                           waypoint_reason=f"its routes ask for {' and '.join(features)}, which only a waypoint "
+                           "enforces in ambient mode"))
+    plans: dict[str, WaypointPlan] = {}
+    for ns, svcs in needing.items():
+        ns_item = _namespace_item(ns, namespaces)
+        labels = (ns_item,) if ns_item is not None else tuple(s.item for s in svcs)
+        held = user.waypoints.get((ns, DEFAULT_NAME))
+        reason = ("Services " + ", ".join(s.name for s in svcs) + " ask for L7 features in ambient namespace "
+                  + (ns or "(none set)"))
+        plans[ns] = WaypointPlan(namespace=ns, name=DEFAULT_NAME, services=tuple(s.name for s in svcs),
+                                 label_items=labels, reason=reason, generate=held is None)
+    return out, plans
