@@ -52,7 +52,7 @@ def transform(items: list[Item], settings: Settings) -> tuple[list[Item], Result
     _report_uncovered(model, outputs, results)
     generated = place([g for out in outputs for g in out.objects], model.user.paths, results)
     counts = Counter(i.kind for i in generated)
-    kinds = [p.kind for p in POLICIES if p.kind]
+    kinds = list(dict.fromkeys(p.kind for p in POLICIES if p.kind and (not p.quiet or counts[p.kind])))
     summary = "generated " + ", ".join(f"{counts[k]} {k}" for k in kinds)
     summary += "".join(f"; {s}" for out in outputs for s in out.summary)
     results.info(summary, tags={k: str(counts[k]) for k in kinds})

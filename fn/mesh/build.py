@@ -35,6 +35,7 @@ def _user_objects(items: list[Item], default_ns: str, results: Results) -> tuple
     peer_auth: dict[str, Item] = {}
     routes: dict[str, dict[tuple[str, str], Item]] = {k: {} for k in ROUTE_KINDS}
     waypoints: dict[tuple[str, str], Item] = {}
+    istio: list[tuple[str, Item]] = []
     paths = set()
     for item in items:
         if item.path:
@@ -47,6 +48,7 @@ def _user_objects(items: list[Item], default_ns: str, results: Results) -> tuple
             continue
         ns = item.namespace or default_ns
         names.add((kind, ns, item.name))
+        istio.append((ns, item))
         if kind == "PeerAuthentication" and not item.get("spec", "selector"):
             # Only a policy without a selector covers a whole namespace (or, in the root
             # namespace, the mesh); a selector-scoped one named "default" does not.
@@ -65,7 +67,7 @@ def _user_objects(items: list[Item], default_ns: str, results: Results) -> tuple
                     if "." in host:
                         # Qualified hosts mean the same Service from whichever namespace.
                         hosts[kind][(ANY_NAMESPACE, host)] = item
-    return UserObjects(frozenset(names), hosts, frozenset(paths), routes, waypoints), peer_auth
+    return UserObjects(frozenset(names), hosts, frozenset(paths), routes, waypoints, tuple(istio)), peer_auth
 
 
 def _gateway_api_object(item: Item, default_ns: str, names: set[tuple[str, str, str]],

@@ -124,6 +124,9 @@ class UserObjects:
     routes: Mapping[str, Mapping[tuple[str, str], Item]] = field(default_factory=dict)
     # (namespace, name) -> a person's waypoint Gateway (gatewayClassName istio-waypoint).
     waypoints: Mapping[tuple[str, str], Item] = field(default_factory=dict)
+    # Every Istio networking/security object a person wrote, in input order, with the
+    # namespace it lands in: what a move to ambient may have to migrate.
+    istio: tuple[tuple[str, Item], ...] = ()
 
     def route_for(self, svc: "Service", kinds: tuple[str, ...] = ("HTTPRoute", "GRPCRoute", "TCPRoute")) -> Item | None:
         for kind in kinds:

@@ -62,29 +62,33 @@ def plan(services: list[Service], namespaces: Mapping[str, Namespace], user: Use
         ns_item = _namespace_item(svc.namespace, namespaces)
         own = svc.item.labels.get(USE_WAYPOINT)
         ns_label = ns_item.labels.get(USE_WAYPOINT) if ns_item is not None else None
+        label = own or ns_label
+        where = (f"the Service's label {USE_WAYPOINT}={own}" if own
+                 else f"its namespace's label {USE_WAYPOINT}={ns_label}")
         features = l7_features(svc, settings)
-        if own or ns_label:
-            where = f"the Service's label {USE_WAYPOINT}={own}" if own else f"its namespace's label {USE_WAYPOINT}={ns_label}"
-            name = own or ns_label
-            if name == "none":
-                out.append(replace(svc, waypoint=None, waypoint_reason=f"opted out of waypoints by {where}"))
-            else:
-                out.append(replace(svc, waypoint=name, waypoint_reason=f"it uses waypoint {name} ({where})"))
-            continue
-        if not features:
+        if label == "none":
+            out.append(replace(svc, waypoint=None, waypoint_reason=f"opted out of waypoints by {where}"))
+        elif label and label != DEFAULT_NAME:
+            out.append(replace(svc, waypoint=label, waypoint_reason=f"it uses waypoint {label} ({where})"))
+        elif label or features:
+            # A label naming our waypoint keeps it generated: pruned and not regenerated,
+            # it would leave the label pointing at nothing.
+            needing.setdefault(svc.namespace, []).append(svc)
+            why = (f"its routes ask for {' and '.join(features)}, which only a waypoint enforces in ambient mode"
+                   if features else f"it is sent to waypoint {DEFAULT_NAME} by {where}")
+            out.append(replace(svc, waypoint=DEFAULT_NAME, waypoint_reason=why))
+        else:
             out.append(replace(svc, waypoint_reason="its routes ask for no L7 feature, so ztunnel (L4) suffices"))
-            continue
-        needing.setdefault(svc.namespace, []).append(svc)
-        out.append(replace(svc, waypoint=DEFAULT_NAME,
-                           waypoint_reason=f"its routes ask for {' and '.join(features)}, which only a waypoint "
-                           "enforces in ambient mode"))
     plans: dict[str, WaypointPlan] = {}
     for ns, svcs in needing.items():
         ns_item = _namespace_item(ns, namespaces)
-        labels = (ns_item,) if ns_item is not None else tuple(s.item for s in svcs)
-        held = user.waypoints.get((ns, DEFAULT_NAME))
-        reason = ("Services " + ", ".join(s.name for s in svcs) + " ask for L7 features in ambient namespace "
-                  + (ns or "(none set)"))
+        if ns_item is not None:
+            label_items: tuple[Item, ...] = () if ns_item.labels.get(USE_WAYPOINT) == DEFAULT_NAME else (ns_item,)
+        else:
+            label_items = tuple(s.item for s in svcs if s.item.labels.get(USE_WAYPOINT) != DEFAULT_NAME)
+        reason = ("Services " + ", ".join(s.name for s in svcs) + " in ambient namespace "
+                  + (ns or "(none set)") + " need L7 processing")
         plans[ns] = WaypointPlan(namespace=ns, name=DEFAULT_NAME, services=tuple(s.name for s in svcs),
-                                 label_items=labels, reason=reason, generate=held is None)
+                                 label_items=label_items, reason=reason,
+                                 generate=(ns, DEFAULT_NAME) not in user.waypoints)
     return out, plans

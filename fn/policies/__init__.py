@@ -4,7 +4,8 @@ section, and one line here."""
 
 from __future__ import annotations
 
-from . import destinationrule, namespacelabels, peerauthentication, virtualservice
+from . import (ambientmigration, destinationrule, grpcroute, httproute, namespacelabels, peerauthentication, tcproute, virtualservice,
+               waypoint)
 from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
 
 POLICIES: tuple[Policy, ...] = (
@@ -13,6 +14,11 @@ POLICIES: tuple[Policy, ...] = (
     Policy(virtualservice.API_VERSION, virtualservice.KIND, virtualservice.enabled, virtualservice.generate),
     Policy(peerauthentication.API_VERSION, peerauthentication.KIND, peerauthentication.enabled,
            peerauthentication.generate),
+    Policy(httproute.API_VERSION, httproute.KIND, httproute.enabled, httproute.generate, quiet=True),
+    Policy(grpcroute.API_VERSION, grpcroute.KIND, grpcroute.enabled, grpcroute.generate, quiet=True),
+    Policy(tcproute.API_VERSION, tcproute.KIND, tcproute.enabled, tcproute.generate, quiet=True),
+    Policy(waypoint.API_VERSION, waypoint.KIND, waypoint.enabled, waypoint.generate, quiet=True),
+    Policy("v1", None, ambientmigration.enabled, ambientmigration.generate),
 )
 
 __all__ = ["POLICIES", "Policy", "Output", "Generated", "OWNER_ANNOTATION", "OWNER_VALUE"]

@@ -52,6 +52,9 @@ class Policy:
     kind: str | None
     enabled: Callable[[Settings], bool]
     generate: Callable[[MeshModel, Settings], Output]
+    # Named in the run's summary only when it generated something (kinds added after
+    # the summary's wording was fixed by the golden outputs).
+    quiet: bool = False
 
     @property
     def group(self) -> str:

@@ -75,6 +75,16 @@ def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_
 
 def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> None:
     cfg = settings.virtual_service
+    # Never a VirtualService and a Gateway API route for one Service: Istio leaves mixing
+    # the two undefined. The model says which API routes it.
+    if svc.config.routing_api == "gateway-api":
+        out.decline(svc, "routed by Gateway API routes (routing.api gateway-api)")
+        return
+    theirs = model.user.route_for(svc)
+    if theirs is not None:
+        out.note(svc, f"no VirtualService: the {theirs.describe()} written for this Service routes it")
+        out.decline(svc, f"kept the {theirs.describe()} written for this Service")
+        return
     name = free_name(KIND, cfg.name_template, cfg.labels, model, settings, svc, out)
     if name is None:
         return
