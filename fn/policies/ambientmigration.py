@@ -76,6 +76,17 @@ def advice(item: Item) -> str | None:
 
 def generate(model: MeshModel, settings: Settings) -> Output:
     out = Output()
+    for facts in model.namespaces.values():
+        if facts.item is None or facts.dataplane != AMBIENT:
+            continue
+        injection = {k: v for k, v in facts.labels.items() if (k, v) == ("istio-injection", "enabled") or k == "istio.io/rev"}
+        if injection:
+            # The function only ever adds labels; one a sidecar-mode run left behind is
+            # for the person to remove.
+            labels = ", ".join(f"{k}={v}" for k, v in injection.items())
+            out.results.warning(f"namespace {facts.name} is ambient but still labelled {labels}: pods keep getting "
+                                "sidecars and ztunnel does not capture them; remove the label and restart them",
+                                resource_ref=facts.item.ref(), file=facts.item.file_ref())
     for ns, item in model.user.istio:
         if model.namespace(ns).dataplane != AMBIENT:
             continue
