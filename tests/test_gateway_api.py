@@ -160,3 +160,51 @@ def test_ambient_without_a_namespace_item_labels_the_services():
     assert list(by_kind(generated(items), "Gateway")) == ["waypoint"]
     again, _ = generate(items, config)
     assert sorted(map(repr, generated(again))) == sorted(map(repr, generated(items)))
+
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.mark.parametrize("case,channels", [
+    ("gateway-api", ("standard", "experimental")),
+    ("gateway-api-experimental", ("experimental",)),
+    ("ambient", ("standard", "experimental")),
+])
+def test_generated_gateway_api_objects_pass_the_crds_of_their_channel(case, channels):
+    import yaml
+
+    from fn.analyze import schema
+
+    items = yaml.safe_load((GOLDEN / case / "expected.yaml").read_text())["items"]
+    ours = [o for o in items if o["apiVersion"].startswith("gateway.networking.k8s.io/")
+            and "istio-mesh-fn.dev/generated-by" in (o["metadata"].get("annotations") or {})]
+    assert ours
+    for channel in channels:
+        assert {o["metadata"]["name"]: [i.text for i in schema.validate(o, channel)] for o in ours} == \
+            {o["metadata"]["name"]: [] for o in ours}
+
+
+def test_retry_is_an_unknown_field_on_the_standard_channel():
+    import yaml
+
+    from fn.analyze import schema
+
+    items = yaml.safe_load((GOLDEN / "gateway-api-experimental" / "expected.yaml").read_text())["items"]
+    route = next(o for o in items if o["kind"] == "HTTPRoute" and o["metadata"]["name"] == "cart-http")
+    assert [i.text for i in schema.validate(route, "standard")] == ['unknown field "spec.rules[0].retry"']
+
+
+def test_analyze_checks_gateway_api_objects_against_the_chosen_channel(tmp_path):
+    from fn.analyze.cli import main
+
+    route = tmp_path / "route.yaml"
+    route.write_text("""
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: db, namespace: shop}
+spec:
+  parentRefs: [{group: "", kind: Service, name: db, port: 5432}]
+  rules: [{backendRefs: [{group: "", kind: Service, name: db, port: 5432, weight: 1}]}]
+""")
+    assert main(["--analyzers", "schema.ValidationAnalyzer", str(route)]) == 1
+    assert main(["--analyzers", "schema.ValidationAnalyzer", "--gateway-api-channel", "experimental", str(route)]) == 0

@@ -25,6 +25,9 @@ class ValidatorSpec(Model):
         True, alias="schema",
         description="Also check objects against Istio's CRD schemas and CEL rules (when installed).",
     )
+    gateway_api_channel: Literal["standard", "experimental"] = Field(
+        "standard", description="Gateway API CRD channel the schema checks use for Gateway API objects.",
+    )
     analyzers: list[str] | None = Field(
         None, description="istioctl analyzer names to run (e.g. virtualservice.DestinationRuleAnalyzer). Unset: all.",
     )
