@@ -136,9 +136,10 @@ def test_retries_only_on_the_experimental_channel():
 
 def test_ambient_without_l7_features_needs_no_waypoint():
     spec = {"injection": {"mode": "ambient"}, "virtualService": {"timeout": None, "retries": {"attempts": 0}}}
-    items, _ = generate(items_from_yaml(SHOP), {**AMBIENT, "spec": spec})
+    items, results = generate(items_from_yaml(SHOP), {**AMBIENT, "spec": spec})
     objs = generated(items)
-    assert "Gateway" not in kinds(objs)
+    assert "Gateway" not in kinds(objs) and "HTTPRoute" in kinds(objs)
+    assert not [r.message for r in results if r.severity in ("warning", "error")]
     ns = next(i for i in items if i.kind == "Namespace")
     assert "istio.io/use-waypoint" not in ns.labels
 
