@@ -166,6 +166,9 @@ class WaypointPlan:
     reason: str
     # False when a person's waypoint of that name is in the input: it is used as is.
     generate: bool = True
+    # The namespace it will land in: ``namespace``, or for items that set none, the
+    # package's only application namespace (for file paths; metadata stays unset).
+    lands_in: str = ""
 
 
 @dataclass(frozen=True)

@@ -90,5 +90,6 @@ def plan(services: list[Service], namespaces: Mapping[str, Namespace], user: Use
                   + (ns or "(none set)") + " need L7 processing")
         plans[ns] = WaypointPlan(namespace=ns, name=DEFAULT_NAME, services=tuple(s.name for s in svcs),
                                  label_items=label_items, reason=reason,
-                                 generate=(ns, DEFAULT_NAME) not in user.waypoints)
+                                 generate=(ns, DEFAULT_NAME) not in user.waypoints,
+                                 lands_in=ns or (ns_item.name if ns_item is not None else ""))
     return out, plans

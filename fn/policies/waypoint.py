@@ -51,7 +51,8 @@ def generate(model: MeshModel, settings: Settings) -> Output:
                                 + ", ".join(plan.services) + " are not enforced")
             continue
         else:
-            path = path_for(settings.paths.waypoint, settings, "", {"name": plan.name, "namespace": ns})
+            path = path_for(settings.paths.waypoint, settings, "", {"name": plan.name,
+                                                                     "namespace": plan.lands_in or "default"})
             out.objects.append(Generated(build(name=plan.name, namespace=ns), path))
         out.label_edits.extend((item, USE_WAYPOINT, plan.name) for item in plan.label_items)
     if model.waypoints:
