@@ -9,7 +9,7 @@ waypoint, and only for Services (or namespaces) labelled ``istio.io/use-waypoint
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Any, Mapping
 
 from ..items import Item
 from ..settings import Settings
@@ -20,6 +20,35 @@ USE_WAYPOINT = "istio.io/use-waypoint"
 WAYPOINT_FOR = "istio.io/waypoint-for"
 # The name istioctl waypoint apply gives a namespace's waypoint.
 DEFAULT_NAME = "waypoint"
+
+
+# Fields of AuthorizationPolicy rules that only an L7 proxy (a waypoint) can evaluate.
+L7_TO = ("methods", "notMethods", "paths", "notPaths", "hosts", "notHosts")
+L7_FROM = ("requestPrincipals", "notRequestPrincipals")
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def l7_rules(rules: Any) -> bool:
+    """Whether AuthorizationPolicy ``rules`` hold anything only a waypoint can evaluate."""
+    for rule in _list(rules):
+        if not isinstance(rule, dict):
+            continue
+        for to in _list(rule.get("to")):
+            op = to.get("operation") if isinstance(to, dict) else None
+            if isinstance(op, dict) and any(op.get(k) for k in L7_TO):
+                return True
+        for fr in _list(rule.get("from")):
+            src = fr.get("source") if isinstance(fr, dict) else None
+            if isinstance(src, dict) and any(src.get(k) for k in L7_FROM):
+                return True
+        for cond in _list(rule.get("when")):
+            key = cond.get("key") if isinstance(cond, dict) else None
+            if isinstance(key, str) and key.startswith(("request.", "experimental.")):
+                return True
+    return False
 
 
 def l7_features(svc: Service, settings: Settings) -> list[str]:

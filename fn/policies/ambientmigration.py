@@ -11,35 +11,12 @@ from typing import Any
 
 from ..items import Item
 from ..mesh import AMBIENT, MeshModel
+from ..mesh.waypoints import l7_rules
 from ..settings import Settings
 from .base import Output
 
-# Fields of AuthorizationPolicy rules that only an L7 proxy (a waypoint) can evaluate.
-L7_TO = ("methods", "notMethods", "paths", "notPaths", "hosts", "notHosts")
-L7_FROM = ("requestPrincipals", "notRequestPrincipals")
-
-
 def enabled(settings: Settings) -> bool:
     return True
-
-
-def _l7_rules(rules: Any) -> bool:
-    for rule in rules if isinstance(rules, list) else []:
-        if not isinstance(rule, dict):
-            continue
-        for to in rule.get("to") or []:
-            op = to.get("operation") if isinstance(to, dict) else None
-            if isinstance(op, dict) and any(op.get(k) for k in L7_TO):
-                return True
-        for fr in rule.get("from") or []:
-            src = fr.get("source") if isinstance(fr, dict) else None
-            if isinstance(src, dict) and any(src.get(k) for k in L7_FROM):
-                return True
-        for cond in rule.get("when") or []:
-            key = cond.get("key") if isinstance(cond, dict) else None
-            if isinstance(key, str) and key.startswith(("request.", "experimental.")):
-                return True
-    return False
 
 
 def advice(item: Item) -> str | None:
@@ -67,7 +44,7 @@ def advice(item: Item) -> str | None:
         if kind == "RequestAuthentication":
             return ("RequestAuthentication needs a waypoint in ambient mode: attach it with targetRefs (the waypoint "
                     "Gateway or the Service) instead of selector")
-        if _l7_rules(spec.get("rules")):
+        if l7_rules(spec.get("rules")):
             return ("its L7 rules (methods, paths, request principals) with a selector are enforced by ztunnel as "
                     "deny-all: attach them to the waypoint with targetRefs; keep L4 rules (principals, ports) on "
                     "selector")

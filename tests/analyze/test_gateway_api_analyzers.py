@@ -88,3 +88,25 @@ spec:
     assert found[0].level == "Info" and found[0].field == "spec.parentRefs[0].group"
     assert "spec.rules[0].backendRefs[0].weight" not in found[0].message  # shown: the first four, then a count
     assert "and 1 more" in found[0].message
+
+
+AUTHZ = """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: reviews-get, namespace: shop}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {methods: [GET]}}]}]
+"""
+
+
+def test_selector_where_targetrefs_are_needed(analyze_text):
+    found = analyze_text(docs(AMBIENT_NS, AUTHZ), analyzers=["ambient.TargetRefsAnalyzer"])
+    assert codes(found, "ambient.TargetRefsAnalyzer") == [("IMF0004", "reviews-get")]
+    attached = AUTHZ.replace("  selector: {matchLabels: {app: reviews}}",
+                             "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]")
+    assert analyze_text(docs(AMBIENT_NS, attached), analyzers=["ambient.TargetRefsAnalyzer"]) == []
+    l4 = AUTHZ.replace("{operation: {methods: [GET]}}", "{operation: {ports: ['8080']}}")
+    assert analyze_text(docs(AMBIENT_NS, l4), analyzers=["ambient.TargetRefsAnalyzer"]) == []
+    sidecar_ns = AMBIENT_NS.replace("istio.io/dataplane-mode: ambient", "istio-injection: enabled")
+    assert analyze_text(docs(sidecar_ns, AUTHZ), analyzers=["ambient.TargetRefsAnalyzer"]) == []
