@@ -39,7 +39,7 @@ def kinds(objs):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("30s", "30s"), ("1.5s", "1s500ms"), ("500ms", "500ms"), ("1m30s", "1m30s"), ("90s", "1m30s"),
+    ("30s", "30s"), ("1.5s", "1s500ms"), ("500ms", "500ms"), ("1m30s", "1m30s"), ("60s", "60s"), ("100000s", "27h46m40s"),
     ("2h", "2h"), ("0.001s", "1ms"),
 ])
 def test_durations_become_gateway_api_durations(text, expected):

@@ -11,6 +11,7 @@ OutOfSync forever.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from ..durations import parse_duration
@@ -20,6 +21,8 @@ from ..settings import Settings
 from .base import Generated, Output, metadata, render_labels, service_path, values_of
 
 API_VERSION = "gateway.networking.k8s.io/v1"
+# The CRDs' pattern for durations (GEP-2257).
+GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
 GATEWAY_API = "gateway-api"
 
 
@@ -33,6 +36,9 @@ def service_ref(svc: Service, port: int, *, weight: bool = False) -> dict[str, A
 def gateway_duration(text: str) -> str | None:
     """An Istio duration (``1.5s``, ``500ms``, ``1m30s``) in the Gateway API's format
     (GEP-2257: up to four ``<1-5 digits><h|m|s|ms>`` parts, no fractions), or None."""
+    if GATEWAY_DURATION.match(text):
+        # Already in the Gateway API's format: written as the person wrote it.
+        return text
     seconds = parse_duration(text)
     if seconds is None:
         return None
