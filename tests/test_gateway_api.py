@@ -209,3 +209,9 @@ spec:
 """)
     assert main(["--analyzers", "schema.ValidationAnalyzer", str(route)]) == 1
     assert main(["--analyzers", "schema.ValidationAnalyzer", "--gateway-api-channel", "experimental", str(route)]) == 0
+
+
+def test_virtualservice_enabled_false_turns_gateway_api_routes_off_too():
+    config = {**GATEWAY_API, "spec": {"routing": {"api": "gateway-api"}, "virtualService": {"enabled": False}}}
+    items, _ = generate(items_from_yaml(SHOP), config)
+    assert not {"HTTPRoute", "TCPRoute", "GRPCRoute", "VirtualService"} & set(kinds(generated(items)))

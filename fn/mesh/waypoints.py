@@ -53,6 +53,8 @@ def l7_rules(rules: Any) -> bool:
 
 def l7_features(svc: Service, settings: Settings) -> list[str]:
     """The L7 features its generated routes ask for, which only a waypoint enforces."""
+    if not settings.virtual_service.enabled:
+        return []
     grpc_as_http = svc.config.routing_api == "istio" or settings.routing.grpc == "HTTPRoute"
     ports = [p for p in svc.ports if p.protocol in (HTTP, UNKNOWN) and (grpc_as_http or not p.grpc)]
     if not ports:

@@ -18,7 +18,7 @@ KIND = "GRPCRoute"
 
 
 def enabled(settings: Settings) -> bool:
-    return settings.routing.grpc == "GRPCRoute"
+    return settings.virtual_service.enabled and settings.routing.grpc == "GRPCRoute"
 
 
 def ports_of(svc: Service) -> list[Port]:

@@ -22,9 +22,10 @@ KIND = "HTTPRoute"
 
 
 def enabled(settings: Settings) -> bool:
-    # Which Services use the Gateway API is decided per Service (annotation, override,
-    # global); the policy itself always runs.
-    return True
+    # Routes render the virtualService section (timeout, retries, nameTemplate, labels)
+    # in the Gateway API, so they are on and off with it; which Services use the Gateway
+    # API is decided per Service (annotation, override, global).
+    return settings.virtual_service.enabled
 
 
 def ports_of(svc: Service, settings: Settings) -> list[Port]:

@@ -17,7 +17,7 @@ KIND = "TCPRoute"
 
 
 def enabled(settings: Settings) -> bool:
-    return True
+    return settings.virtual_service.enabled
 
 
 def ports_of(svc: Service) -> list[Port]:
