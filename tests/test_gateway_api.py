@@ -215,3 +215,29 @@ def test_virtualservice_enabled_false_turns_gateway_api_routes_off_too():
     config = {**GATEWAY_API, "spec": {"routing": {"api": "gateway-api"}, "virtualService": {"enabled": False}}}
     items, _ = generate(items_from_yaml(SHOP), config)
     assert not {"HTTPRoute", "TCPRoute", "GRPCRoute", "VirtualService"} & set(kinds(generated(items)))
+
+
+@pytest.mark.parametrize("doc,fragment", [
+    ("kind: Sidecar\napiVersion: networking.istio.io/v1\nmetadata: {name: s}\nspec: {}", "no effect in ambient"),
+    ("kind: EnvoyFilter\napiVersion: networking.istio.io/v1alpha3\nmetadata: {name: e}\nspec: {}", "not supported"),
+    ("kind: RequestAuthentication\napiVersion: security.istio.io/v1\nmetadata: {name: j}\n"
+     "spec: {selector: {matchLabels: {app: cart}}, jwtRules: [{issuer: x}]}", "targetRefs"),
+    ("kind: AuthorizationPolicy\napiVersion: security.istio.io/v1\nmetadata: {name: a}\n"
+     "spec: {selector: {matchLabels: {app: cart}}, rules: [{when: [{key: 'request.headers[x]', values: [y]}]}]}",
+     "deny-all"),
+])
+def test_persons_sidecar_era_objects_in_ambient_namespaces_are_named_for_migration(doc, fragment):
+    doc = doc.replace("metadata: {name: ", "metadata: {namespace: shop, name: ")
+    items, results = generate(items_from_yaml(SHOP + "\n---\n" + doc), AMBIENT)
+    warnings = [r.message for r in results if r.severity == "warning"]
+    assert any(fragment in w and "ambient namespace shop" in w for w in warnings), warnings
+    # The same object in a sidecar namespace is fine.
+    _, results = generate(items_from_yaml(SHOP + "\n---\n" + doc))
+    assert not any("ambient namespace" in r.message for r in results)
+
+
+def test_l4_authorization_policy_on_a_selector_needs_no_migration():
+    doc = ("kind: AuthorizationPolicy\napiVersion: security.istio.io/v1\nmetadata: {namespace: shop, name: a}\n"
+           "spec: {selector: {matchLabels: {app: cart}}, rules: [{from: [{source: {principals: [x]}}]}]}")
+    _, results = generate(items_from_yaml(SHOP + "\n---\n" + doc), AMBIENT)
+    assert not any("AuthorizationPolicy" in r.message for r in results)
