@@ -6,39 +6,97 @@ import gc
 import os
 import sys
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING
 
 from . import __version__
 
 if TYPE_CHECKING:
     import argparse
 
-    from .results import Result
-
 USAGE = """\
 istio-mesh-fn                      KRM function: ResourceList on stdin, ResourceList on stdout
 istio-mesh-fn --config FILE        plain mode: Kubernetes objects on stdin (helm --post-renderer, pipes)
 istio-mesh-fn [--config FILE] PATH...   read files instead of stdin
 istio-mesh-fn analyze [-o text|json|yaml] [--fail-on LEVEL] PATH...
+istio-mesh-fn graph [-o mermaid|dot|json] [PATH...]   who calls whom, inferred from the manifests
 istio-mesh-fn schema               print the function config's JSON Schema
 """
 
 
-def _read_config(path: str) -> object:
+class OutputError(Exception):
+    """stdout could not take the output (a closed reader, a full disk)."""
+
+
+def err(line: str) -> None:
+    """One line on stderr, or nowhere; names from the input cannot break it into two.
+    With fd 2 closed Python sets ``sys.stderr`` to None, and ``print(file=None)`` would
+    put the text into stdout, into the manifests."""
+    from .results import one_line
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(one_line(line) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def write_out(text: str) -> None:
+    """All of ``text`` on stdout, or OutputError. Under PYTHONUNBUFFERED (the image sets
+    it) sys.stdout sits on a raw file whose write() may take only part of the data, and
+    the text layer drops the rest without a word: the loop below writes it all."""
+    import select
+
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("standard output is closed")
+    view = memoryview(text.encode("utf-8"))
+    try:
+        stream.flush()
+        raw = stream.buffer
+        while view:
+            try:
+                n = raw.write(view)
+            except BlockingIOError as exc:  # a non-blocking pipe that is full
+                n = exc.characters_written
+            if not n:
+                select.select([], [raw], [])
+                continue
+            view = view[n:]
+        raw.flush()
+    except OSError as exc:
+        _drop_stdout()
+        raise OutputError(exc.strerror or str(exc)) from None
+
+
+def _drop_stdout() -> None:
+    # What could not be written stays buffered, and the interpreter would try again at
+    # exit ("Exception ignored ... BrokenPipeError"): point fd 1 at /dev/null instead.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _read_config(path: str, budget) -> object:
     from . import resourcelist, yamlnodes as yn
 
     with open(path, "rb") as fh:
-        docs = resourcelist.parse_documents(resourcelist.decode(fh.read()))
+        docs = resourcelist.parse_documents(resourcelist.decode(budget.read(fh, path)))
     if len(docs) != 1:
         raise resourcelist.InputError(f"{path}: expected one YAML document, found {len(docs)}")
     return yn.to_py(docs[0])
 
 
-def _report(results: list[Result], stream: TextIO) -> None:
+def _report(results) -> None:
     verbose = os.environ.get("ISTIO_MESH_FN_VERBOSE", "") not in ("", "0", "false")
     for r in results:
         if r.severity != "info" or verbose:
-            print(f"istio-mesh-fn: {r.describe()}", file=stream)
+            err(f"istio-mesh-fn: {r.describe()}")
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
@@ -59,27 +117,38 @@ def run_function(argv: list[str]) -> int:
 
     from . import resourcelist
     from .function import run
+    from .limits import Budget, InputTooLarge, LimitSettingError
 
     try:
-        override = _read_config(args.config) if args.config else None
+        budget = Budget()
+    except LimitSettingError as exc:
+        err(f"istio-mesh-fn: error: {exc}")
+        return 1
+    try:
+        override = _read_config(args.config, budget) if args.config else None
     except OSError as exc:
-        print(f"istio-mesh-fn: error: cannot read --config {args.config}: {exc.strerror}", file=sys.stderr)
+        err(f"istio-mesh-fn: error: cannot read --config {args.config}: {exc.strerror or exc}")
+        return 1
+    except InputTooLarge as exc:
+        err(f"istio-mesh-fn: error: --config {exc}")
         return 1
     except resourcelist.InputError as exc:
-        print(f"istio-mesh-fn: error: --config {args.config}: {exc}", file=sys.stderr)
+        err(f"istio-mesh-fn: error: --config {args.config}: {exc}")
         return 1
-    limit = resourcelist.max_input_bytes()
     try:
         if args.paths:
-            size = sum(os.stat(p).st_size for p in args.paths)
-            data = b"" if size > limit else b"\n---\n".join(_read_path(p) for p in args.paths)
+            data = b"\n---\n".join(_read_path(p, budget) for p in args.paths)
+        elif sys.stdin is None:
+            err("istio-mesh-fn: error: cannot read stdin: standard input is closed")
+            return 1
         else:
-            data, size = _read_limited(sys.stdin.buffer, limit)
+            # Drained past the limit, so the writer (kpt) never sees a broken pipe.
+            data = budget.read(sys.stdin.buffer, "stdin", drain=True)
     except OSError as exc:
-        print(f"istio-mesh-fn: error: {exc.filename or 'stdin'}: {exc.strerror}", file=sys.stderr)
+        err(f"istio-mesh-fn: error: {exc.filename or 'stdin'}: cannot read: {exc.strerror or exc}")
         return 1
-    if size > limit:
-        print(f"istio-mesh-fn: error: {resourcelist.too_large(size)}", file=sys.stderr)
+    except InputTooLarge as exc:
+        err(f"istio-mesh-fn: error: {exc}")
         return 1
     # A one-shot process over large, acyclic node graphs: the cyclic GC only rescans them
     # (a third of the run time on big inputs) and would free nothing.
@@ -88,30 +157,20 @@ def run_function(argv: list[str]) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     outcome = resourcelist.process(data, run, override)
     if outcome.fatal:
-        print(f"istio-mesh-fn: error: {outcome.fatal}", file=sys.stderr)
+        err(f"istio-mesh-fn: error: {outcome.fatal}")
         return outcome.exit_code
-    sys.stdout.write(outcome.stdout)
-    sys.stdout.flush()
-    _report(outcome.results, sys.stderr)
+    write_out(outcome.stdout)
+    _report(outcome.results)
     return outcome.exit_code
 
 
-def _read_limited(stream: BinaryIO, limit: int) -> tuple[bytes, int]:
-    """Up to ``limit`` bytes, and the input's size. Past the limit the rest is read and
-    dropped, so memory stays bounded and the writer never sees a broken pipe."""
-    data = stream.read(limit + 1)
-    size = len(data)
-    if size <= limit:
-        return data, size
-    data = b""
-    while chunk := stream.read(1 << 20):
-        size += len(chunk)
-    return data, size
-
-
-def _read_path(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
+def _read_path(path: str, budget) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return budget.read(fh, path)
+    except OSError as exc:
+        # A read error (EIO, EISDIR) carries no file name of its own.
+        raise OSError(exc.errno, exc.strerror, path) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,19 +180,25 @@ def main(argv: list[str] | None = None) -> int:
             from .analyze.cli import main as analyze_main
 
             return analyze_main(argv[1:])
+        if argv[:1] == ["graph"]:
+            from .graph_cli import main as graph_main
+
+            return graph_main(argv[1:])
         if argv[:1] == ["schema"]:
             import json
 
             from .config import json_schema
 
-            print(json.dumps(json_schema(), indent=2))
+            write_out(json.dumps(json_schema(), indent=2) + "\n")
             return 0
         return run_function(argv)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except OutputError as exc:
+        # Exit non-zero: whoever reads stdout got less than all of it.
+        err(f"istio-mesh-fn: error: cannot write the output: {exc}")
         return 1
     except Exception as exc:  # noqa: BLE001 - a traceback helps no kustomize or ArgoCD user
-        print(f"istio-mesh-fn: internal error: {type(exc).__name__}: {exc}. This is a bug; "
-              "please report it with the input that caused it.", file=sys.stderr)
+        err(f"istio-mesh-fn: internal error: {type(exc).__name__}: {exc}. This is a bug; "
+            "please report it with the input that caused it.")
         return 1

@@ -309,6 +309,16 @@ class Exclude(Model):
         return self
 
 
+class Kustomize(Model):
+    """Packages that are also kustomize bases, rendered by kpt."""
+
+    register_resources: bool = Field(
+        True,
+        description="Add each file kpt writes to the resources: of the nearest kustomization.yaml "
+        "that lists resources, so the next kustomize build includes it.",
+    )
+
+
 class Analyze(Model):
     generated: bool = Field(True, description="Run the analyzers over the generated objects.")
     schema_: bool = Field(
@@ -330,6 +340,7 @@ class MeshSpec(Model):
     routing: Routing = Field(default_factory=Routing)
     services: list[ServiceOverride] = Field(default_factory=list)
     exclude: Exclude = Field(default_factory=Exclude)
+    kustomize: Kustomize = Field(default_factory=Kustomize)
     analyze: Analyze = Field(default_factory=Analyze)
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 
-from . import mesh
+from . import kustomize, mesh
 from .items import INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, Item
 from .policies import OWNER_ANNOTATION, OWNER_VALUE, POLICIES, Generated, Output
 from .results import Results
@@ -51,6 +51,8 @@ def transform(items: list[Item], settings: Settings) -> tuple[list[Item], Result
             item.set_label(key, value)
     _report_uncovered(model, outputs, results)
     generated = place([g for out in outputs for g in out.objects], model.user.paths, results)
+    if settings.kustomize.register_resources and model.user.paths:
+        kustomize.register([i.path for i in generated], kept, results)
     counts = Counter(i.kind for i in generated)
     kinds = list(dict.fromkeys(p.kind for p in POLICIES if p.kind and (not p.quiet or counts[p.kind])))
     summary = "generated " + ", ".join(f"{counts[k]} {k}" for k in kinds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, SequenceNode
 
 from . import yamlnodes as yn
 
@@ -136,6 +136,15 @@ class Item:
         anns = yn.ensure_mapping(self._metadata_node(), "annotations")
         yn.set_key(anns, key, value)
         self._invalidate()
+
+    def append_to_list(self, key: str, value: str) -> bool:
+        """Append ``value`` to the top-level sequence ``key``; False when there is none."""
+        seq = yn.get(self.node, key)
+        if not isinstance(seq, SequenceNode):
+            return False
+        seq.value.append(yn.from_py(value))
+        self._invalidate()
+        return True
 
     def _metadata_node(self) -> MappingNode:
         return yn.ensure_mapping(self.node, "metadata")

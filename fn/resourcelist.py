@@ -7,7 +7,6 @@ exits: the CLI decides that from the returned ``Outcome``.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -15,6 +14,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import yamlnodes as yn
 from .items import LOCAL_CONFIG, Item
+# The input size limit is shared with `analyze`; the names stay importable from here.
+from .limits import DEFAULT_MAX_INPUT_MB, MAX_INPUT_ENV, max_input_bytes, too_large  # noqa: F401
 from .results import Result, Results
 
 RL_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
@@ -24,25 +25,6 @@ RL_KIND = "ResourceList"
 # reuse little; refuse anything that expands far past its written size.
 MAX_EXPANDED_NODES = 2_000_000
 MAX_EXPANSION_RATIO = 10
-
-# Node graphs cost ~40 bytes of memory per byte of YAML, and processing about as much
-# again, so input size is what bounds memory. 32 MiB (~3 GB at peak) is far above any
-# package or rendered chart we know of; ISTIO_MESH_FN_MAX_INPUT_MB moves the limit.
-MAX_INPUT_ENV = "ISTIO_MESH_FN_MAX_INPUT_MB"
-DEFAULT_MAX_INPUT_MB = 32
-
-
-def max_input_bytes() -> int:
-    try:
-        mb = float(os.environ.get(MAX_INPUT_ENV, "") or DEFAULT_MAX_INPUT_MB)
-    except ValueError:
-        mb = DEFAULT_MAX_INPUT_MB
-    return int(mb * 1024 * 1024) if mb > 0 else int(DEFAULT_MAX_INPUT_MB * 1024 * 1024)
-
-
-def too_large(size: int) -> str:
-    return (f"input is {size / 1048576:.1f} MiB, over the {max_input_bytes() / 1048576:g} MiB limit "
-            f"(set {MAX_INPUT_ENV} to raise it)")
 
 
 class InputError(Exception):

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 _RANK = {INFO: 0, WARNING: 1, ERROR: 2}
+
+# What can end a line or rewrite a terminal: C0 and C1 controls, DEL, Unicode line and
+# paragraph separators, and the bidi controls that reorder text on screen.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and control character escaped, so that a name
+    taken from the input (``"a\\nistio-mesh-fn: [info] ok"``) cannot forge a log line."""
+    return _UNSAFE.sub(lambda m: _NAMED.get(m.group()) or (
+        f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"), text)
 
 
 @dataclass
@@ -45,7 +58,7 @@ class Result:
                 loc += f"#{self.file['index']}"
             where.append(f"file {loc}")
         suffix = f" ({', '.join(where)})" if where else ""
-        return f"[{self.severity}] {self.message}{suffix}"
+        return one_line(f"[{self.severity}] {self.message}{suffix}")
 
 
 class Results(list[Result]):

@@ -161,6 +161,11 @@ class Exclude:
 
 
 @dataclass(frozen=True)
+class Kustomize:
+    register_resources: bool = True
+
+
+@dataclass(frozen=True)
 class Analyze:
     generated: bool = True
     schema_: bool = False
@@ -179,6 +184,7 @@ class Settings:
     routing: Routing = field(default_factory=Routing)
     services: tuple[ServiceOverride, ...] = ()
     exclude: Exclude = field(default_factory=Exclude)
+    kustomize: Kustomize = field(default_factory=Kustomize)
     analyze: Analyze = field(default_factory=Analyze)
 
 
@@ -226,6 +232,7 @@ def from_data(data: Mapping[str, Any]) -> Settings:
         routing=Routing(**data["routing"]),
         services=tuple(_override(o) for o in data.get("services") or ()),
         exclude=Exclude(tuple(ex.get("names") or ()), tuple(ex.get("namespaces") or ()), _selector(ex.get("selector"))),
+        kustomize=Kustomize(**data["kustomize"]),
         analyze=Analyze(**data["analyze"]),
     )
 

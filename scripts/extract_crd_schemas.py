@@ -11,7 +11,7 @@ schemas are identical share one entry (v1, v1beta1 and v1alpha3 usually are).
     python scripts/extract_crd_schemas.py --source PATH   # another CRD file
     python scripts/extract_crd_schemas.py --set gateway-api-standard   # the Gateway API's CRDs
 
-The default source is ../shared/schemas/istio-crds.gen.yaml from the project root; each
+The default source is tests/data/schemas/istio-crds.gen.yaml (provenance beside it); each
 --set has its own source and target (SETS below).
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT.parent / "shared" / "schemas" / "istio-crds.gen.yaml"
+DEFAULT_SOURCE = ROOT / "tests" / "data" / "schemas" / "istio-crds.gen.yaml"
 TARGET = ROOT / "fn" / "analyze" / "schema" / "data" / "istio-crds.schemas.json"
 ISTIO_LABEL = "istio/api kubernetes/customresourcedefinitions.gen.yaml"
 # name -> (source, target, provenance label). The Gateway API bundles are the v1.6.1

@@ -81,3 +81,27 @@ def strip_internal(obj: dict[str, Any]) -> dict[str, Any]:
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false")
+
+
+def update_requested(name: str) -> bool:
+    """Whether ``name`` (UPDATE_GOLDEN, UPDATE_EXPECTED) asks to rewrite expected files.
+    Refused under CI: there a rewrite would turn every failure into a pass."""
+    if not env_flag(name):
+        return False
+    if env_flag("CI"):
+        import pytest
+
+        pytest.fail(f"{name} is refused when CI=true: expected files are reviewed changes, not CI output")
+    return True
+
+
+def rewrite(path: Path, new: str) -> None:
+    """Write ``new`` to ``path`` and show what changed, as a warning in pytest's summary."""
+    import difflib
+    import warnings
+
+    old = path.read_text() if path.exists() else ""
+    path.write_text(new)
+    if old != new:
+        diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), str(path), str(path) + " (new)"))
+        warnings.warn(f"rewrote {path}:\n{diff}", stacklevel=2)

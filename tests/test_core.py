@@ -248,7 +248,9 @@ def test_tls_and_udp_ports_get_no_route_and_a_reason():
     # Only one port is routable, so its route needs no port match.
     assert "match" not in vs["spec"]["http"][0]
     assert [r["route"][0]["destination"]["port"]["number"] for r in vs["spec"]["http"]] == [9000]
-    assert any("443/https" in m and "53/dns" in m for m in messages(results))
+    # Each with its own reason: only TLS is routed by SNI.
+    assert any("443/https" in m and "routed by SNI" in m and "53/dns" not in m for m in messages(results))
+    assert any("53/dns" in m and "does not proxy UDP" in m and "SNI" not in m for m in messages(results))
 
 
 def test_name_templates_and_labels():

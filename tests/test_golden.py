@@ -13,7 +13,7 @@ import yaml
 from fn import yamlnodes as yn
 from fn.function import run
 from fn.resourcelist import process
-from krm import env_flag
+from krm import rewrite, update_requested
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "input.yaml").exists())
@@ -34,8 +34,8 @@ def test_golden(name):
     outcome = execute(case, (case / "input.yaml").read_bytes())
     assert outcome.fatal is None, outcome.fatal
     expected_file = case / "expected.yaml"
-    if env_flag("UPDATE_GOLDEN"):
-        expected_file.write_text(outcome.stdout)
+    if update_requested("UPDATE_GOLDEN"):
+        rewrite(expected_file, outcome.stdout)
     assert expected_file.exists(), f"run with UPDATE_GOLDEN=1 to create {expected_file}"
     assert outcome.stdout == expected_file.read_text()
     errors = [r for r in outcome.results if r.severity == "error"]

@@ -92,7 +92,10 @@ def test_error_result_means_exit_1_and_stderr_message():
 
 
 def test_info_results_only_mean_exit_0():
-    out = cli(stdin=resource_list(SERVICE))
+    # With its workload, so that nothing about the Service is worth a warning.
+    deployment = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart, namespace: shop}\n"
+                  "spec: {template: {metadata: {labels: {app: cart}}}}\n")
+    out = cli(stdin=resource_list(SERVICE + deployment))
     rl = yaml.safe_load(out.stdout)
     assert out.returncode == 0 and {r["severity"] for r in rl["results"]} == {"info"}
     assert out.stderr == b""

@@ -7,6 +7,7 @@ input that cannot be read.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from typing import Any, TextIO
@@ -17,11 +18,17 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
 
+def _err(line: str) -> None:
+    from ..cli import err
+
+    err(line)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse's own exit code (2) is ours for bad usage too; keep its message short.
         self.print_usage(sys.stderr)
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        _err(f"{PROG}: error: {message}")
         raise SystemExit(EXIT_INPUT)
 
 
@@ -57,39 +64,53 @@ def _level(value: str) -> str:
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    from ..cli import write_out
+    from ..limits import Budget, LimitSettingError
     from . import runner
     from .load import LoadError, load_mesh_config, load_paths, mesh_config_from
 
     schema = not args.no_schema
     if args.list_analyzers:
-        for name in runner.names(schema=schema):
-            print(name)
+        write_out("".join(f"{name}\n" for name in runner.names(schema=schema)))
         return 0
     if not args.paths:
-        print(f"{PROG}: error: no input: give files, directories or - for stdin", file=sys.stderr)
+        _err(f"{PROG}: error: no input: give files, directories or - for stdin")
         return EXIT_INPUT
-    wanted = [n.strip() for n in args.analyzers.split(",") if n.strip()] if args.analyzers else None
+    wanted = [n.strip() for n in args.analyzers.split(",") if n.strip()] if args.analyzers is not None else None
+    if wanted == []:
+        # Running no analyzer would report "no issues" for anything.
+        _err(f"{PROG}: error: --analyzers names no analyzer; give NAME[,NAME...] (see --list-analyzers)")
+        return EXIT_INPUT
+    # The loader refuses documents nested past limits.MAX_NESTING_DEPTH (1000); reading
+    # and checking them recurses a few frames a level, as in the function.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     try:
+        budget = Budget()  # one input limit for the files, stdin and --mesh-config together
         if wanted is not None:
             runner.select(wanted, schema=_names_schema(wanted))
-        loaded = load_paths(args.paths)
-        mesh = load_mesh_config(args.mesh_config) if args.mesh_config else mesh_config_from(loaded.resources)
-    except LoadError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except runner.UnknownAnalyzer as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        loaded = load_paths(args.paths, budget=budget)
+        mesh = load_mesh_config(args.mesh_config, budget) if args.mesh_config else mesh_config_from(loaded.resources)
+    except (LoadError, LimitSettingError, runner.UnknownAnalyzer) as exc:
+        _err(f"{PROG}: error: {exc}")
         return EXIT_INPUT
     for warning in loaded.warnings:
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        _err(f"{PROG}: warning: {warning}")
     if args.namespace:
         for r in loaded.resources:
             r.default_namespace = args.namespace
 
-    findings = runner.run(loaded.resources, analyzers=wanted, mesh_config=mesh,
-                          schema=schema or _names_schema(wanted), cluster_domain=args.cluster_domain,
-                          gateway_api_channel=args.gateway_api_channel)
-    write(findings, args.output, sys.stdout)
+    try:
+        findings = runner.run(loaded.resources, analyzers=wanted, mesh_config=mesh,
+                              schema=schema or _names_schema(wanted), cluster_domain=args.cluster_domain,
+                              gateway_api_channel=args.gateway_api_channel)
+    except RecursionError:
+        # Not reached within the nesting limit; should an analyzer still go too deep, the
+        # input is what cannot be analyzed, and exit 1 would claim findings.
+        _err(f"{PROG}: error: the input is nested too deeply to analyze")
+        return EXIT_INPUT
+    out = io.StringIO()
+    write(findings, args.output, out)
+    write_out(out.getvalue())
     return EXIT_FINDINGS if runner.at_least(findings, args.fail_on) else 0
 
 
@@ -109,7 +130,9 @@ def text_line(f: Any) -> str:
     if f.resource.file:
         line = f.line
         where += f" {f.resource.file}" + (f":{line}" if line else "")
-    return f"{f.level} [{f.code}] ({where}) {f.message}"
+    from ..results import one_line
+
+    return one_line(f"{f.level} [{f.code}] ({where}) {f.message}")
 
 
 def write(findings: list[Any], output: str, out: TextIO) -> None:

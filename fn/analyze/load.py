@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from .. import yamlnodes as yn
 from ..items import Item
+from ..limits import MAX_NESTING_DEPTH, Budget, InputTooLarge, nesting_depth
 from .model import Resource
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -31,37 +32,90 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
 
 
-def expand(paths: list[str]) -> list[str]:
-    """Files to read, in a stable order: a directory's YAML and JSON files, recursively."""
+def expand(paths: list[str], warnings: list[str] | None = None) -> list[str]:
+    """Files to read, in a stable order: a directory's YAML and JSON files, recursively.
+
+    Symlinked directories are followed, each real directory read once (so a link loop
+    ends). Hidden directories (``.git``) are left out. What cannot be listed is a
+    LoadError: skipping it would report "no issues" for files never read. Entries that
+    are no regular file (a FIFO named ``x.yaml`` would block the read forever) are
+    skipped with a warning; named explicitly, they are read (``<(kustomize build)``)."""
     out: list[str] = []
     for p in paths:
         if p == STDIN or not os.path.isdir(p):
             out.append(p)
             continue
-        found = []
-        for root, dirs, files in os.walk(p):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            found.extend(os.path.join(root, f) for f in files if f.lower().endswith(EXTENSIONS))
-        out.extend(sorted(found))
+        out.extend(sorted(_walk(p, warnings if warnings is not None else [])))
     return out
 
 
-def load_paths(paths: list[str], stdin: Any = None) -> Loaded:
+def _walk(top: str, warnings: list[str]) -> list[str]:
+    found: list[str] = []
+    seen: dict[tuple[int, int], str] = {}
+    stack = [top]  # iterative: any depth the file system allows, no RecursionError
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                warnings.append(f"{folder}: skipped: the same directory as {seen[key]} (a symlink), already read")
+                continue
+            seen[key] = folder
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            raise LoadError(f"{folder}: cannot read directory: {exc.strerror or exc}") from None
+        subdirs = []
+        for e in entries:
+            try:
+                is_dir = e.is_dir()
+                is_file = not is_dir and e.is_file()
+            except OSError as exc:
+                raise LoadError(f"{e.path}: cannot read: {exc.strerror or exc}") from None
+            if is_dir:
+                if not e.name.startswith("."):
+                    subdirs.append(e.path)
+            elif e.name.lower().endswith(EXTENSIONS):
+                if is_file:
+                    found.append(e.path)
+                elif os.path.lexists(e.path) and not os.path.exists(e.path):
+                    raise LoadError(f"{e.path}: cannot read: a symlink to nothing")
+                else:
+                    warnings.append(f"{e.path}: skipped: not a regular file (a FIFO, socket or device)")
+        stack.extend(reversed(subdirs))
+    return found
+
+
+def load_paths(paths: list[str], stdin: Any = None, budget: Budget | None = None) -> Loaded:
+    """Everything in ``paths``; all of it together within the input limit (``budget``)."""
     loaded = Loaded()
-    for name in expand(paths):
+    budget = budget if budget is not None else Budget()
+    for name in expand(paths, loaded.warnings):
         if name == STDIN:
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read()
+            stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+            if stream is None:
+                raise LoadError("<stdin>: cannot read: standard input is closed")
+            data = _read(stream, "<stdin>", budget)
             label = "<stdin>"
         else:
             try:
                 with open(name, "rb") as fh:
-                    data = fh.read()
+                    data = _read(fh, name, budget)
             except OSError as exc:
                 raise LoadError(f"{name}: cannot read: {exc.strerror or exc}") from None
             label = name
         load_bytes(data, label, loaded)
     return loaded
+
+
+def _read(fh: Any, label: str, budget: Budget) -> bytes:
+    try:
+        return budget.read(fh, label)
+    except InputTooLarge as exc:
+        raise LoadError(str(exc)) from None
+    except OSError as exc:
+        raise LoadError(f"{label}: cannot read: {exc.strerror or exc}") from None
 
 
 def decode(data: bytes, label: str) -> str:
@@ -79,9 +133,20 @@ def parse(text: str, label: str) -> list[Node]:
     from ..resourcelist import InputError, parse_documents
 
     try:
-        return parse_documents(text)
+        docs = parse_documents(text)
     except InputError as exc:
         raise LoadError(f"{label}: {_with_line(str(exc))}") from None
+    except RecursionError:  # the pure-Python parser recurses per level
+        raise LoadError(f"{label}: nested deeper than the limit of {MAX_NESTING_DEPTH} levels") from None
+    for i, doc in enumerate(docs):
+        # Aliases are expanded by now, and an alias inside an anchor nests one more copy:
+        # checked here, so no analyzer meets a depth it cannot walk.
+        depth = nesting_depth(doc)
+        if depth > MAX_NESTING_DEPTH:
+            line = doc.start_mark.line + 1 if doc.start_mark is not None else "?"
+            raise LoadError(f"{label}:{line}: document {i} is nested more than {MAX_NESTING_DEPTH} levels deep "
+                            f"(the limit; aliases count as the nodes they stand for)")
+    return docs
 
 
 def _with_line(message: str) -> str:
@@ -147,11 +212,11 @@ def from_items(items: list[Item], default_namespace: str = "") -> list[Resource]
     return out
 
 
-def load_mesh_config(path: str) -> dict[str, Any]:
+def load_mesh_config(path: str, budget: Budget | None = None) -> dict[str, Any]:
     """A MeshConfig from a file: plain MeshConfig YAML, or the ``istio`` ConfigMap."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = _read(fh, path, budget if budget is not None else Budget())
     except OSError as exc:
         raise LoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
     docs = parse(decode(data, path), path)

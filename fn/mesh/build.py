@@ -14,7 +14,7 @@ from ..settings import Settings
 from . import namespaces as nsd
 from . import serviceconfig, workloads as wl
 from . import waypoints as wp
-from .ports import is_grpc, port_protocol
+from .ports import is_grpc, is_stream, port_protocol
 from .types import AMBIENT, ANY_NAMESPACE, MeshModel, Namespace, Port, Service, UserObjects, Workload
 
 NETWORKING = "networking.istio.io"
@@ -137,7 +137,7 @@ def _ports(item: Item, spec: dict[str, Any], results: Results) -> tuple[Port, ..
             results.error(f"{item.describe()}: spec.ports[{i}].port must be a port number from 1 to 65535, got {number!r}",
                           field={"path": f"spec.ports[{i}].port", "currentValue": str(number)}, **where)
             return None
-        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), is_grpc(p)))
+        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), stream=is_stream(p), grpc=is_grpc(p)))
     return tuple(out)
 
 
@@ -184,6 +184,22 @@ def _host(settings: Settings, item: Item, name: str, ns: str, results: Results) 
                         "(set metadata.namespace or spec.defaultNamespace)",
                         resource_ref=item.ref(), file=item.file_ref())
     return name
+
+
+def _warn_about(services: list[Service], namespaces: dict[str, Namespace], results: Results) -> None:
+    """What a user must hear about the managed Services, whatever is generated."""
+    for svc in services:
+        if svc.skip is not None:
+            continue
+        where = {"resource_ref": svc.item.ref(), "file": svc.item.file_ref()}
+        if svc.selector and not svc.workloads:
+            results.warning(f"{svc.name}: its selector {dict(svc.selector)} matches no workload in the input, so "
+                            "nothing here shows whether its pods get a sidecar (check the selector, or that "
+                            "the workloads live in another package)", **where)
+        if svc.type in ("NodePort", "LoadBalancer") and namespaces[svc.namespace].mtls == "STRICT":
+            results.warning(f"{svc.name}: a {svc.type} Service in a namespace under STRICT mTLS refuses clients "
+                            "from outside the mesh unless they come through a gateway (or a PeerAuthentication "
+                            "with a portLevelMtls exception)", **where)
 
 
 def build(items: list[Item], settings: Settings) -> tuple[MeshModel, Results]:
@@ -270,8 +286,11 @@ def build(items: list[Item], settings: Settings) -> tuple[MeshModel, Results]:
             workloads=tuple(selected), host=_host(settings, item, name, ns, results), config=config,
             skip=skip, sidecar=sidecar, sidecar_reason=why, dataplane=facts.dataplane,
         ))
+    _warn_about(services, namespaces, results)
     services, plans = wp.plan(services, namespaces, user, settings)
+    root_in_package = any((i.namespace or default_ns) == root or (i.kind == "Namespace" and i.name == root)
+                          for i in items)
     model = MeshModel(namespaces=namespaces, services=tuple(services), workloads=tuple(pods), user=user,
                       root_namespace=root, root_namespace_reason=root_why, mesh_namespaces=tuple(mesh_ns),
-                      waypoints=plans)
+                      root_in_package=root_in_package, waypoints=plans)
     return model, results

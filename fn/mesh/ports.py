@@ -17,6 +17,21 @@ _PROTOCOLS = {
 }
 
 
+_STREAM_APP_PROTOCOLS = {"kubernetes.io/ws", "kubernetes.io/wss"}
+_STREAM_NAME_PREFIXES = ("ws", "wss", "websocket", "websockets")
+
+
+def is_stream(port: Mapping[str, Any]) -> bool:
+    """Websocket ports, by appProtocol or name: their connections outlive any route
+    timeout. gRPC streaming cannot be told from the port; it needs the per-Service
+    timeout opt-out (README, "Streams")."""
+    app = str(port.get("appProtocol") or "").lower()
+    if app:
+        return app in _STREAM_APP_PROTOCOLS
+    name = str(port.get("name") or "").lower()
+    return name.split("-", 1)[0] in _STREAM_NAME_PREFIXES
+
+
 def port_protocol(port: Mapping[str, Any]) -> str:
     """``http``, ``tcp``, ``tls``, ``udp``, or ``""`` when Istio has to sniff it."""
     if str(port.get("protocol") or "TCP").upper() in ("UDP", "SCTP"):

@@ -21,6 +21,8 @@ class Port:
     number: int
     name: str
     protocol: str
+    # Carries long-lived streams (websockets): a route timeout would cut them off.
+    stream: bool = False
     # An HTTP-family port that carries gRPC (GRPCRoute can route it; grpc-web is HTTP/1).
     grpc: bool = False
 
@@ -182,6 +184,9 @@ class MeshModel:
     # Namespaces whose pods the function puts on the mesh: those of the Services it
     # manages and the Namespace items it labels (sorted).
     mesh_namespaces: tuple[str, ...]
+    # Whether the package itself holds anything in the root namespace (a platform
+    # package) or only application namespaces.
+    root_in_package: bool = False
     # Waypoints this run generates: namespace -> its plan.
     waypoints: Mapping[str, "WaypointPlan"] = field(default_factory=dict)
 

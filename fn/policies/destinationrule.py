@@ -8,8 +8,9 @@ host means none is generated."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping, Sequence
 
+from ..k8snames import is_dns_label
 from ..mesh import MeshModel, Service
 from ..settings import Settings
 from .base import Generated, Output, free_name, metadata, render_labels, service_path
@@ -29,9 +30,35 @@ def _natural(value: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", value)]
 
 
-def subsets(subset_label: str, pod_labels: list[dict[str, str]] | list[Any]) -> list[dict[str, Any]]:
-    values = {labels[subset_label] for labels in pod_labels if labels.get(subset_label)}
-    return [{"name": v, "labels": {subset_label: v}} for v in sorted(values, key=_natural)]
+def subset_name(value: str) -> str:
+    """A DNS-1123 label for a label value; Istio's webhook refuses any other subset name.
+    A valid value is kept as it is. Otherwise: lower case, every run of other characters
+    becomes '-', ends trimmed, at most 63 characters, and a 'v' in front of a leading
+    digit so that 1.4.2 reads as the version it is: v1-4-2."""
+    if is_dns_label(value):
+        return value
+    name = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:62].strip("-")
+    if not name:
+        return "subset"
+    return f"v{name}" if name[0].isdigit() else name
+
+
+def subsets(subset_label: str, pod_labels: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """One subset per distinct value, named by ``subset_name``; names that would collide
+    get -2, -3, ... in the values' natural order."""
+    values = sorted({labels[subset_label] for labels in pod_labels if labels.get(subset_label)}, key=_natural)
+    taken = {v for v in values if is_dns_label(v)}
+    out = []
+    for v in values:
+        name = subset_name(v)
+        if name != v:
+            base, n = name, 2
+            while name in taken:
+                name = f"{base[:60]}-{n}"
+                n += 1
+            taken.add(name)
+        out.append({"name": name, "labels": {subset_label: v}})
+    return out
 
 
 def build(*, name: str, namespace: str, labels: dict[str, str], host: str, tls_mutual: bool,
@@ -74,13 +101,20 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
                           resource_ref=svc.item.ref(), file=svc.item.file_ref())
         out.decline(svc, "too many subsets")
         return
+    renamed = [f"{s['labels'][svc.config.subset_label]!r} as {s['name']}" for s in subset_list
+               if s["name"] != s["labels"][svc.config.subset_label]]
+    if renamed:
+        out.note(svc, "subset names must be DNS-1123 labels, so the subsets for "
+                      f"{svc.config.subset_label} " + ", ".join(renamed) + " are named differently from their values")
     obj = build(
         name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
         tls_mutual=mutual, load_balancer=svc.config.load_balancer,
         subset_list=subset_list,
     )
     if obj is None:
-        out.decline(svc, "a DestinationRule would only restate Istio's defaults (no TLS, load balancer or subsets to set)")
+        why = "a DestinationRule would only restate Istio's defaults (no TLS, load balancer or subsets to set)"
+        out.note(svc, f"no DestinationRule: {why}")
+        out.decline(svc, why)
         return
     out.objects.append(Generated(obj, service_path(settings.paths.destination_rule, settings, svc)))
     out.covered.add(svc.key)

@@ -48,6 +48,12 @@ def generate(model: MeshModel, settings: Settings) -> Output:
                     f"none, so {m.mode} is not what is enforced there: {enforced} ({model.namespace(ns).mtls_reason})",
                     resource_ref=ref)
             continue
+        if m.scope == "mesh" and not model.root_in_package:
+            out.results.info(
+                f"generated the mesh-wide PeerAuthentication {ns}/default from a package that holds only "
+                f"application namespaces; if several packages do the same they all claim {ns}/default. "
+                "Consider mtls.scope: namespace in application packages.",
+                resource_ref={"apiVersion": API_VERSION, "kind": KIND, "name": "default", "namespace": ns})
         values = {"name": "default", "namespace": ns}
         out.objects.append(Generated(build(namespace=ns, mode=m.mode), path_for(settings.paths.peer_authentication,
                                                                                  settings, "", values)))

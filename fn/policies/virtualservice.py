@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..durations import parse_duration
-from ..mesh import HTTP, TCP, UNKNOWN, MeshModel, Service
+from ..mesh import HTTP, TCP, TLS, UDP, UNKNOWN, MeshModel, Service
 from ..mesh.serviceconfig import resolve_retries
 from ..results import Results
 from ..settings import Retries, Settings
@@ -40,7 +40,8 @@ def _route(host: str, port: int) -> list[dict[str, Any]]:
 
 
 def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_ports: list[int],
-          tcp_ports: list[int], timeout: str | None, retries: dict[str, Any] | None) -> dict[str, Any] | None:
+          tcp_ports: list[int], timeout: str | None, retries: dict[str, Any] | None,
+          no_timeout: list[int] | None = None) -> dict[str, Any] | None:
     """None when the Service has no port a VirtualService can route."""
     if not http_ports and not tcp_ports:
         return None
@@ -54,7 +55,7 @@ def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_
         if match:
             rule["match"] = [{"port": port}]
         rule["route"] = _route(host, port)
-        if timeout:
+        if timeout and port not in (no_timeout or ()):
             rule["timeout"] = timeout
         if retries is not None:
             rule["retries"] = dict(retries)
@@ -92,12 +93,18 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
     # as HTTP, and are ignored otherwise.
     http_ports = [p.number for p in svc.ports if p.protocol in (HTTP, UNKNOWN)]
     tcp_ports = [p.number for p in svc.ports if p.protocol == TCP]
-    skipped = [p for p in svc.ports if p.protocol not in (HTTP, UNKNOWN, TCP)]
-    if skipped:
-        names = ", ".join(f"{p.number}/{p.name or p.protocol}" for p in skipped)
-        out.note(svc, f"no route for port(s) {names}: TLS is routed by SNI and UDP is not proxied")
+    for family, why in ((TLS, "TLS traffic is routed by SNI (a tls: route with sniHosts), which a Service "
+                              "port does not tell"), (UDP, "Istio does not proxy UDP or SCTP")):
+        ports = [p for p in svc.ports if p.protocol == family]
+        if ports:
+            names = ", ".join(f"{p.number}/{p.name or p.protocol}" for p in ports)
+            out.note(svc, f"no route for port(s) {names}: {why}")
+    streams = [p.number for p in svc.ports if p.stream and p.protocol in (HTTP, UNKNOWN)]
+    if streams and svc.config.timeout:
+        out.note(svc, f"no route timeout on port(s) {', '.join(map(str, streams))}: websocket connections "
+                      "live longer than any timeout, which would cut them off")
     obj = build(name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
-                http_ports=http_ports, tcp_ports=tcp_ports, timeout=svc.config.timeout,
+                http_ports=http_ports, tcp_ports=tcp_ports, timeout=svc.config.timeout, no_timeout=streams,
                 retries=retries_field(svc.config.retries))
     if obj is None:
         out.decline(svc, "no port a VirtualService can route" if svc.ports else "the Service has no ports")

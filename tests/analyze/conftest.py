@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CONFORMANCE = SHARED / "conformance" / "istioctl-analyze"
-FIXTURES = SHARED / "fixtures"
+# In-repository copies; sources and licences in tests/data/PROVENANCE.md.
+DATA = Path(__file__).resolve().parents[1] / "data"
+CONFORMANCE = DATA / "conformance" / "istioctl-analyze"
+FIXTURES = DATA / "fixtures"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"  # in-repository copies, see tests/data/PROVENANCE.md
 IMAGE = os.environ.get("ISTIO_MESH_FN_IMAGE", "localhost/istio-mesh-fn:dev")
 CACHE_DIR = Path(os.environ.get("CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "istio-mesh-fn")
 CI = os.environ.get("CI", "").lower() == "true"
@@ -74,9 +74,8 @@ class Env:
 
 @pytest.fixture(scope="session")
 def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"{SHARED} is missing: tests read the shared fixtures beside the project")
-    return SHARED
+    """The copied reference data; the fixture keeps its old name."""
+    return DATA
 
 
 @pytest.fixture(scope="session")

@@ -136,12 +136,50 @@ def test_a_parameter_wins_over_the_env(repo, argocd_env):
     assert {o["spec"]["http"][0]["timeout"] for o in objs if o["kind"] == "VirtualService"} == {"12s"}
 
 
-def test_kustomize_build_options_are_passed(repo, argocd_env):
+def test_allowed_kustomize_build_options_are_passed(repo, argocd_env):
     app = "kustomization-example/base"
-    run = generate(argocd_env, repo / app, app_env(app, env={"KUSTOMIZE_BUILD_OPTIONS": "--load-restrictor LoadRestrictionsNone"}))
-    run.ok()
-    bad = generate(argocd_env, repo / app, app_env(app, env={"KUSTOMIZE_BUILD_OPTIONS": "--no-such-flag"}))
-    assert bad.returncode != 0 and bad.stdout == ""
+    for opts in ("--enable-helm", "--load-restrictor LoadRestrictionsRootOnly", "--helm-kube-version 1.30.0"):
+        generate(argocd_env, repo / app, app_env(app, env={"KUSTOMIZE_BUILD_OPTIONS": opts})).ok()
+        generate(argocd_env, repo / app, app_env(app, params={"kustomize-build-options": opts})).ok()
+
+
+def leaky_app(repo: Path) -> str:
+    """An app whose kustomization names a file outside its folder: kustomize refuses it
+    unless the load restrictor is off."""
+    (repo / "secret.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: not-for-this-app}\n"
+                                      "data: {token: hunter2}\n")
+    app = repo / "kustomization-example" / "leaky"
+    app.mkdir()
+    (app / "kustomization.yaml").write_text("resources:\n- ../base\n- ../../secret.yaml\n")
+    return "kustomization-example/leaky"
+
+
+@pytest.mark.parametrize("opts", [
+    "--load-restrictor LoadRestrictionsNone", "--load-restrictor=LoadRestrictionsNone",
+    "--enable-helm --load-restrictor LoadRestrictionsNone", "--enable-alpha-plugins", "--enable-exec",
+    "--mount=type=bind,src=/,dst=/host", "-o /tmp/x", "--helm-command=/bin/sh", "--no-such-flag", "--load-restrictor",
+])
+def test_an_application_cannot_widen_what_kustomize_reads_or_runs(repo, argocd_env, opts):
+    app = leaky_app(repo)
+    for extra in (app_env(app, env={"KUSTOMIZE_BUILD_OPTIONS": opts}),
+                  app_env(app, params={"kustomize-build-options": opts})):
+        run = generate(argocd_env, repo / app, extra)
+        assert run.returncode != 0 and run.stdout == "", run.stdout
+        assert "hunter2" not in run.stdout + run.stderr
+        assert "not allowed in an Application" in run.stderr or "needs a value" in run.stderr, run.stderr
+
+
+def test_the_admin_sets_kustomize_build_options_in_the_sidecar_env(repo, argocd_env):
+    app = leaky_app(repo)
+    admin = Env(vars=dict(argocd_env.vars, ISTIO_MESH_FN_KUSTOMIZE_BUILD_OPTIONS="--load-restrictor LoadRestrictionsNone"))
+    objs = manifests(generate(admin, repo / app, app_env(app)).ok().stdout)
+    assert any(o["metadata"]["name"] == "not-for-this-app" for o in objs)
+    # ... or lets Applications give one more option themselves.
+    allow = Env(vars=dict(argocd_env.vars, ISTIO_MESH_FN_KUSTOMIZE_ALLOWED_OPTIONS="--load-restrictor=LoadRestrictionsNone"))
+    generate(allow, repo / app, app_env(app, env={"KUSTOMIZE_BUILD_OPTIONS": "--load-restrictor LoadRestrictionsNone"})).ok()
+    # Without either, the same app is refused by kustomize itself.
+    refused = generate(argocd_env, repo / app, app_env(app))
+    assert refused.returncode != 0 and refused.stdout == ""
 
 
 @pytest.mark.parametrize("case", ["bad-setting", "bad-config-file", "file-and-settings", "missing-config-file"])

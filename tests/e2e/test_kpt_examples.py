@@ -14,9 +14,9 @@ import yaml
 
 from .conftest import ROOT
 from .kptpkg import checkout, diff
+from krm import update_requested
 
 EXAMPLES = sorted(p.parent.parent for p in (ROOT / "examples").glob("*/.expected/config.yaml"))
-UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
 
 
 def uses_image(config: dict, pkg: Path) -> bool:
@@ -61,7 +61,7 @@ def test_example(example: Path, kpt, request, tmp_path):
 
     actual_results = (results / "results.yaml").read_text()
     expected_dir = example / ".expected"
-    if UPDATE:
+    if update_requested("UPDATE_EXPECTED"):
         (expected_dir / "diff.patch").write_text(first_diff)
         (expected_dir / "results.yaml").write_text(actual_results)
     assert first_diff == (expected_dir / "diff.patch").read_text(), "package change differs from .expected/diff.patch"

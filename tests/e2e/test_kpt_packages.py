@@ -56,10 +56,17 @@ def test_base_renders_where_the_design_puts_files_and_twice_is_a_no_op(kpt, runn
     pa = yaml.safe_load(after["istio/peer-authentication-strict.yaml"])
     assert (pa["kind"], pa["metadata"]["namespace"], pa["spec"]["mtls"]["mode"]) == (
         "PeerAuthentication", "istio-system", "STRICT")
-    # The only edit to an existing file: the injection label on the Namespace.
+    # The edits to existing files: the injection label on the Namespace, and each new
+    # file added to the resources of the kustomization above it (issue 10), appended
+    # and nothing else changed.
     changed = {n for n in before if before[n] != after[n]}
-    assert changed == {"namespaces/staging.yaml"}
+    kustomizations = {"kustomization.yaml"} | {f"services/{s}/kustomization.yaml" for s in SERVICES}
+    assert changed == {"namespaces/staging.yaml"} | kustomizations
     assert yaml.safe_load(after["namespaces/staging.yaml"])["metadata"]["labels"] == {"istio-injection": "enabled"}
+    assert after["kustomization.yaml"] == before["kustomization.yaml"] + b"  - istio/peer-authentication-strict.yaml\n"
+    for s in SERVICES:
+        name = f"services/{s}/kustomization.yaml"
+        assert after[name] == before[name] + b"  - istio-destinationrule.yaml\n  - istio-virtualservice.yaml\n"
 
     first = diff(pkg)
     render(kpt, env, pkg, allow_exec)
@@ -90,3 +97,28 @@ def test_fidelity_package_matches_an_identity_render(kpt, runner, shared, tmp_pa
     app = got["app.yaml"].decode()
     assert "name: checkout # inline comment" in app
     assert app.startswith("# A package whose files the function has no reason to change")
+
+
+def test_rendered_kustomize_base_builds_with_its_istio_config(kpt, kubectl, base_env, tmp_path):
+    """kpt fn render on a package that is also a kustomize base, then kustomize: the
+    build includes every generated object, because the files were registered."""
+    staged = tmp_path / "staged"
+    shutil.copytree(BASE, staged)
+    (staged / "Kptfile").write_text(kptfile("base", exec="istio-mesh-fn"))
+    pkg = checkout(staged, tmp_path / "base")
+    render(kpt, base_env, pkg, True)
+    out = base_env.run([kubectl, "kustomize", str(pkg)], cwd=tmp_path).ok().stdout
+    kinds = [d["kind"] for d in yaml.safe_load_all(out) if d]
+    assert kinds.count("DestinationRule") == 6 and kinds.count("VirtualService") == 6
+    assert kinds.count("PeerAuthentication") == 1
+
+
+def test_register_resources_false_leaves_kustomizations_alone(kpt, base_env, tmp_path):
+    staged = tmp_path / "staged"
+    shutil.copytree(BASE, staged)
+    (staged / "Kptfile").write_text(kptfile("base", exec="istio-mesh-fn") + "      configMap:\n        registerResources: \"false\"\n")
+    pkg = checkout(staged, tmp_path / "base")
+    before = files(pkg)
+    render(kpt, base_env, pkg, True)
+    after = files(pkg)
+    assert {n for n in before if before[n] != after[n]} == {"namespaces/staging.yaml"}

@@ -1,12 +1,16 @@
-"""libFuzzer (atheris) harness for the input reader and the config loader.
+"""libFuzzer (atheris) harness for the input reader, the config loader and the
+analyzer's loader.
 
     .venv/bin/pip install atheris
     .venv/bin/python tests/robustness/fuzz_atheris.py reader -atheris_runs=200000
     .venv/bin/python tests/robustness/fuzz_atheris.py config -max_total_time=300
+    .venv/bin/python tests/robustness/fuzz_atheris.py analyze -max_total_time=300
 
 Any exception escaping ``process`` or ``load_settings`` (and, for configs it accepts, the
-core) is a crash: libFuzzer stops and writes the input to ``crash-*`` in the working
-directory. Without a corpus argument it starts from valid seeds in a temporary folder.
+core) is a crash, and so is anything but a one-line LoadError from ``analyze``'s loader
+or an internal error (IST0001) from an analyzer on what it loaded: libFuzzer stops and
+writes the input to ``crash-*`` in the working directory. Without a corpus argument it
+starts from valid seeds in a temporary folder.
 
 CI runs the same targets under hypothesis (test_fuzz.py, bounded by the profile), because
 atheris is not a test dependency; this harness is for long, coverage-guided runs.
@@ -22,6 +26,8 @@ with atheris.instrument_imports():
     import yaml
 
     from fn import resourcelist, yamlnodes as yn
+    from fn.analyze import runner
+    from fn.analyze.load import Loaded, LoadError, load_bytes, mesh_config_from
     from fn.core import transform
     from fn.function import run
     from fn.items import Item
@@ -81,17 +87,58 @@ def config(data: bytes) -> None:
     transform([Item(yn.copy_node(i.node)) for i in PACKAGE], settings)
 
 
+ANALYZE_SEED = b"""apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: cart, namespace: shop}
+spec:
+  hosts: [cart]
+  http: [{route: [{destination: {host: cart, subset: v1}}], timeout: 5s}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: cart, namespace: shop}
+spec: {host: cart, subsets: [{name: v1, labels: {version: v1}}]}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: cart, namespace: shop, labels: &l {app: cart}}
+  spec: {selector: *l, ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data: {mesh: "rootNamespace: istio-system\\n"}
+"""
+
+
+def analyze(data: bytes) -> None:
+    loaded = Loaded()
+    try:
+        load_bytes(data, "fuzz.yaml", loaded)
+    except LoadError as exc:
+        if not str(exc).startswith("fuzz.yaml") or "\n" in str(exc).strip():
+            raise AssertionError(f"LoadError that names no file or spans lines: {exc}") from None
+        return
+    findings = runner.run(loaded.resources, mesh_config=mesh_config_from(loaded.resources), schema=True)
+    crashes = [f"{f.analyzer}: {f.message}" for f in findings if f.code == "IST0001"]
+    if crashes:
+        raise AssertionError(f"analyzer internal error: {crashes}")
+
+
 def main() -> None:
-    targets = {"reader": reader, "config": config}
+    targets = {"reader": reader, "config": config, "analyze": analyze}
     if len(sys.argv) < 2 or sys.argv[1] not in targets:
-        raise SystemExit(f"usage: {sys.argv[0]} reader|config [libFuzzer options]")
+        raise SystemExit(f"usage: {sys.argv[0]} reader|config|analyze [libFuzzer options]")
     name = sys.argv.pop(1)
     if not any(not a.startswith("-") for a in sys.argv[1:]):
         # No corpus given: start from a valid input of each kind rather than from nothing.
         import tempfile
 
         corpus = tempfile.mkdtemp(prefix=f"istio-mesh-fn-{name}-")
-        seeds = [SEED, SEED.split(b"functionConfig:")[0]] if name == "reader" else [
+        seeds = {"reader": [SEED, SEED.split(b"functionConfig:")[0]], "analyze": [ANALYZE_SEED, SEED]}.get(name) or [
             b"virtualService: {timeout: 5s, retries: {attempts: 2, perTryTimeout: 1s}}\n"
             b"destinationRule: {nameTemplate: '{namespace}-{name}', labels: {app: '{name}'}}\n"
             b"services: [{name: cart, timeout: 1s}]\nmtls: {mode: PERMISSIVE, scope: namespace}\n",

@@ -1,5 +1,7 @@
-"""Fuzzing the two parsers a user's bytes reach: the input reader (``process``) and the
-function-config loader (``load_settings``). Any exception out of them is a crash.
+"""Fuzzing the parsers a user's bytes reach: the input reader (``process``), the
+function-config loader (``load_settings``) and ``analyze``'s loader (``load_bytes``, then
+every analyzer on what it loaded, and its directory walk). Any exception out of them is a
+crash.
 
 hypothesis drives these in CI (bounded by the profile in _support.py). atheris builds on
 this machine too: ``fuzz_atheris.py`` runs the same targets under libFuzzer for longer runs.
@@ -196,3 +198,164 @@ def test_random_function_configs_never_crash_the_loader_or_the_core(fc):
     # Whatever the loader accepts, the core must be able to run with.
     out, produced = transform(_package(), settings)
     assert all(isinstance(i, Item) for i in out)
+
+
+# ------------------------------------------------------------------ analyzer loader
+
+ANALYZE_SEED = b"""apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: cart, namespace: shop}
+spec:
+  hosts: [cart]
+  gateways: [mesh, shop/gw]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    route:
+    - destination: {host: cart, subset: v1, port: {number: 80}}
+      weight: 100
+    timeout: 5s
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: cart, namespace: shop}
+spec:
+  host: cart.shop.svc.cluster.local
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: cart, namespace: shop, labels: &l {app: cart}}
+  spec: {selector: *l, ports: [{name: http, port: 80}]}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: cart, namespace: shop}
+  spec: {selector: {matchLabels: {app: cart}}, template: {metadata: {labels: {app: cart, version: v1}}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    rootNamespace: istio-system
+    outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}
+"""
+
+
+def check_analyze_load(data: bytes) -> None:
+    """The analyzer's loader: every input is either loaded or refused with one LoadError
+    line naming it; whatever it loads, every analyzer (schema checks included) runs
+    without an internal error (IST0001)."""
+    from fn.analyze import runner
+    from fn.analyze.load import Loaded, LoadError, load_bytes, mesh_config_from
+
+    loaded = Loaded()
+    try:
+        load_bytes(data, "fuzz.yaml", loaded)
+    except LoadError as exc:
+        message = str(exc)
+        assert message.startswith("fuzz.yaml") and "\n" not in message.strip(), message
+        return
+    for warning in loaded.warnings:
+        assert warning.startswith("fuzz.yaml:")
+    mesh = mesh_config_from(loaded.resources)
+    assert mesh is None or isinstance(mesh, dict)
+    findings = runner.run(loaded.resources, mesh_config=mesh, schema=True)
+    crashes = [f"{f.analyzer}: {f.message}" for f in findings if f.code == "IST0001"]
+    assert crashes == [], crashes
+
+
+def test_the_analyze_seed_loads_and_runs():
+    check_analyze_load(ANALYZE_SEED)
+
+
+@st.composite
+def mutated_manifests(draw) -> bytes:
+    data = bytearray(ANALYZE_SEED)
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(data)))
+        op = draw(st.sampled_from(["insert", "delete", "replace"]))
+        if op == "insert":
+            data[pos:pos] = draw(st.sampled_from(TOKENS + [b"kind: List\n", b"items: [", b"80", b"-1", b"1e999",
+                                                          b"null", b"true", b"''", b"[]", b"{}"]) | st.binary(max_size=8))
+        elif op == "delete":
+            del data[pos:pos + draw(st.integers(1, 40))]
+        else:
+            data[pos:pos + 1] = draw(st.sampled_from(TOKENS))
+    return bytes(data)
+
+
+@PROFILE
+@given(st.binary(max_size=2048))
+def test_random_bytes_never_crash_the_analyzer_loader(data):
+    check_analyze_load(data)
+
+
+@PROFILE
+@given(mutated_manifests())
+def test_mutated_manifests_never_crash_the_analyzer_loader_or_an_analyzer(data):
+    check_analyze_load(data)
+
+
+# ------------------------------------------------------------ analyze's directory walk
+
+tree_ops = st.lists(st.tuples(
+    st.sampled_from(["dir", "hidden-dir", "yaml", "yml", "json", "txt", "fifo", "link-dir"]),
+    st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=25)
+
+
+@PROFILE
+@given(tree_ops)
+def test_the_directory_walk_ends_and_finds_every_manifest_once(ops):
+    """Any tree of folders, files, FIFOs and directory symlinks (loops included): the
+    walk ends, lists only regular *.yaml/*.yml/*.json files, each real file once, and
+    all of them that are not inside a hidden folder; each FIFO gets a warning."""
+    import os
+    import tempfile
+
+    from fn.analyze.load import expand
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = os.path.realpath(tmp)
+        dirs, visible_dirs = [root], [root]
+        expected, fifos = set(), set()
+        for n, (op, a, b) in enumerate(ops):
+            parent = dirs[a % len(dirs)]
+            hidden = parent not in visible_dirs
+            if op in ("dir", "hidden-dir"):
+                path = os.path.join(parent, ("." if op == "hidden-dir" else "") + f"d{n}")
+                os.mkdir(path)
+                dirs.append(path)
+                if op == "dir" and not hidden:
+                    visible_dirs.append(path)
+            elif op in ("yaml", "yml", "json", "txt"):
+                path = os.path.join(parent, f"f{n}.{op}")
+                with open(path, "w") as fh:
+                    fh.write("a: 1\n")
+                if op != "txt" and not hidden:
+                    expected.add(path)
+            elif op == "fifo":
+                path = os.path.join(parent, f"p{n}.yaml")
+                os.mkfifo(path)
+                if not hidden:
+                    fifos.add(path)
+            elif op == "link-dir":
+                # Only to visible folders: a visible link into a hidden one is read, by design.
+                os.symlink(visible_dirs[b % len(visible_dirs)], os.path.join(parent, f"l{n}"))
+        warnings: list[str] = []
+        found = expand([root], warnings)
+        real = [os.path.realpath(p) for p in found]
+        assert len(real) == len(set(real)), "a file was listed twice"
+        assert set(real) == expected
+        assert found == sorted(found)
+        for fifo in fifos:
+            assert any(w.startswith(f"{fifo}: skipped: not a regular file") or
+                       os.path.realpath(w.split(":", 1)[0]) == fifo for w in warnings), (fifo, warnings)

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT.parent / "shared" / "schemas" / "istio-crds.gen.yaml"
+SOURCE = ROOT / "tests" / "data" / "schemas" / "istio-crds.gen.yaml"
 DATA = ROOT / "fn" / "analyze" / "schema" / "data"
 
 sys.path.insert(0, str(ROOT / "scripts"))

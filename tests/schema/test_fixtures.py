@@ -20,9 +20,9 @@ from fn.analyze.schema import known_kind, validate
 from .helpers import texts
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
-FIXTURES = SHARED / "fixtures"
-TESTDATA = SHARED / "conformance" / "istioctl-analyze" / "testdata"
+DATA = ROOT / "tests" / "data"  # in-repository copies, see tests/data/PROVENANCE.md
+FIXTURES = DATA / "fixtures"
+TESTDATA = DATA / "conformance" / "istioctl-analyze" / "testdata"
 
 
 def package_items(base: Path, files: list[Path]) -> list[Item]:
@@ -122,7 +122,7 @@ def test_reference_manifests_are_schema_valid(path):
 
 
 # What the analyzer test data of istioctl holds that the API server would refuse; each
-# was looked at and is genuinely invalid against the CRDs of the shared schema file.
+# was looked at and is genuinely invalid against the CRDs of the schema file (tests/data/schemas).
 KNOWN_INVALID = {
     # fields removed from EnvoyFilter long ago (the deprecation analyzer's own input)
     ("deprecation.yaml", "EnvoyFilter", "istio-multicluster-egressgateway"): [
