@@ -5,9 +5,8 @@ Namespace object is in the input are judged (their labels are known)."""
 from __future__ import annotations
 
 from ..model import GATEWAY_API, SERVICE, VIRTUAL_SERVICE, Analyzer, Context, Resource, register
-from ..routes import gateways, hosts
+from ..routes import gateways, hosts, service_parents
 from ..util import MESH_GATEWAY, as_dict, as_list, as_str, name_from_host, namespace_in_ambient, namespace_labels, to_fqdn
-from .httproute_virtualservice import service_parents
 
 USE_WAYPOINT = "istio.io/use-waypoint"
 DEFAULT_MATCH = [{"path": {"type": "PathPrefix", "value": "/"}}]

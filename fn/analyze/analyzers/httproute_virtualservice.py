@@ -4,20 +4,10 @@ mesh: Istio calls mixing the two for one host undefined."""
 from __future__ import annotations
 
 from ..model import GATEWAY_API, VIRTUAL_SERVICE, Analyzer, Context, Resource, register
-from ..routes import gateways, hosts
-from ..util import MESH_GATEWAY, as_dict, as_list, as_str, name_from_host, to_fqdn
+from ..routes import gateways, hosts, service_parents
+from ..util import MESH_GATEWAY, name_from_host, to_fqdn
 
 ROUTES = ((GATEWAY_API, "HTTPRoute"), (GATEWAY_API, "GRPCRoute"))
-
-
-def service_parents(route: Resource) -> list[tuple[str, str]]:
-    """(namespace, name) of the Services a route attaches to (GAMMA parentRefs)."""
-    out = []
-    for ref in as_list(route.spec.get("parentRefs")):
-        ref = as_dict(ref)
-        if as_str(ref.get("kind")) == "Service" and as_str(ref.get("group")) in ("", "core") and ref.get("name"):
-            out.append((as_str(ref.get("namespace")) or route.ns, as_str(ref.get("name"))))
-    return out
 
 
 @register
