@@ -8,19 +8,29 @@ import sys
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from . import __version__
-
 if TYPE_CHECKING:
     import argparse
+
+    from .limits import Budget
+    from .results import Result
 
 USAGE = """\
 istio-mesh-fn                      KRM function: ResourceList on stdin, ResourceList on stdout
 istio-mesh-fn --config FILE        plain mode: Kubernetes objects on stdin (helm --post-renderer, pipes)
 istio-mesh-fn [--config FILE] PATH...   read files instead of stdin
-istio-mesh-fn analyze [-o text|json|yaml] [--fail-on LEVEL] PATH...
+istio-mesh-fn analyze [-o text|json|yaml|sarif] [--fail-on LEVEL] PATH...
 istio-mesh-fn graph [-o mermaid|dot|json] [PATH...]   who calls whom, inferred from the manifests
 istio-mesh-fn schema               print the function config's JSON Schema
+istio-mesh-fn --help | --version   the function's documentation (what `kpt fn doc` shows), its version
 """
+
+
+def doc() -> str:
+    """The catalog-style documentation (Overview, Usage, FunctionConfig, Examples): what
+    `kpt fn doc --image ...` prints by running the image with --help."""
+    from pathlib import Path
+
+    return Path(__file__).with_name("help.md").read_text(encoding="utf-8")
 
 
 class OutputError(Exception):
@@ -82,7 +92,7 @@ def _drop_stdout() -> None:
         pass
 
 
-def _read_config(path: str, budget) -> object:
+def _read_config(path: str, budget: Budget) -> object:
     from . import resourcelist, yamlnodes as yn
 
     with open(path, "rb") as fh:
@@ -92,7 +102,7 @@ def _read_config(path: str, budget) -> object:
     return yn.to_py(docs[0])
 
 
-def _report(results) -> None:
+def _report(results: list[Result]) -> None:
     verbose = os.environ.get("ISTIO_MESH_FN_VERBOSE", "") not in ("", "0", "false")
     for r in results:
         if r.severity != "info" or verbose:
@@ -102,9 +112,18 @@ def _report(results) -> None:
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="istio-mesh-fn", usage=USAGE, add_help=True)
+    from . import version
+
+    class _Doc(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                     values: object, option_string: str | None = None) -> None:
+            sys.stdout.write(doc())
+            parser.exit(0)
+
+    parser = argparse.ArgumentParser(prog="istio-mesh-fn", usage=USAGE, add_help=False)
+    parser.add_argument("-h", "--help", action=_Doc, nargs=0, help="print the documentation and exit")
     parser.add_argument("--config", help="function config file (overrides the ResourceList's functionConfig)")
-    parser.add_argument("--version", action="version", version=f"istio-mesh-fn {__version__}")
+    parser.add_argument("--version", action="version", version=f"istio-mesh-fn {version()}")
     parser.add_argument("paths", nargs="*", help="input files (default: stdin)")
     return parser.parse_args(argv)
 
@@ -156,6 +175,7 @@ def run_function(argv: list[str]) -> int:
     # The parser allows 1000 levels of nesting; reading values recurses two frames a level.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     outcome = resourcelist.process(data, run, override)
+    _KEEP.append(outcome)  # freed by the exit, not object by object (see main)
     if outcome.fatal:
         err(f"istio-mesh-fn: error: {outcome.fatal}")
         return outcome.exit_code
@@ -164,17 +184,35 @@ def run_function(argv: list[str]) -> int:
     return outcome.exit_code
 
 
-def _read_path(path: str, budget) -> bytes:
+def _read_path(path: str, budget: Budget) -> bytes:
     try:
         with open(path, "rb") as fh:
-            return budget.read(fh, path)
+            data: bytes = budget.read(fh, path)
+            return data
     except OSError as exc:
         # A read error (EIO, EISDIR) carries no file name of its own.
         raise OSError(exc.errno, exc.strerror, path) from None
 
 
+_KEEP: list[object] = []
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    code = _main(sys.argv[1:] if argv is None else argv)
+    if argv is None and _KEEP:
+        # The console script, done: freeing the input's millions of nodes one by one
+        # would cost a tenth of a large run and give nothing back to anyone.
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (BrokenPipeError, OSError):
+            return 1 if code == 0 else code
+        os._exit(code)
+    _KEEP.clear()  # called in-process (tests, tools): free as usual
+    return code
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["analyze"]:
             from .analyze.cli import main as analyze_main

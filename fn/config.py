@@ -21,7 +21,7 @@ from pydantic import (
 
 from . import configbase
 from . import k8snames as k8s
-from .configbase import Metadata, Model, fmt, ref_of, report
+from .configbase import Metadata, Model, ref_of, report
 from .durations import parse_duration
 from .results import Results
 
@@ -119,6 +119,10 @@ def _renders_path(rendered: str) -> None:
             "must render to a relative file path inside the package (no leading '/', no '..'); "
             f"it gives {rendered!r}"
         )
+    if not rendered.endswith((".yaml", ".yml")) or parts[-1].startswith("."):
+        # kpt reads only YAML files back: anything else (README.md, a dotfile it skips)
+        # would be a file it overwrites but never shows the user again.
+        raise ValueError(f"must render to a .yaml or .yml file that is not hidden; it gives {rendered!r}")
 
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]

@@ -78,13 +78,28 @@ def _report_uncovered(model: mesh.MeshModel, outputs: list[Output], results: Res
                      file=svc.item.file_ref())
 
 
+def safe_path(path: str) -> bool:
+    parts = path.split("/")
+    return (not path.startswith("/") and ".." not in parts and path.endswith((".yaml", ".yml"))
+            and not parts[-1].startswith("."))
+
+
 def place(objects: list[Generated], user_paths: frozenset[str], results: Results) -> list[Item]:
     """Items for the generated objects, in a stable order, each placed in its file."""
+    placeable = []
     for g in objects:
+        if user_paths and not safe_path(g.path):
+            # Templates are checked when the config is read; this guards what a Service's
+            # own file path adds ({dir}), so nothing is written outside the package.
+            results.error(f"refused to place {g.obj['kind']} {g.obj['metadata']['name']} at {g.path!r}: not a "
+                          ".yaml file inside the package")
+            continue
+        placeable.append(g)
         if g.path in user_paths:
             # Never write into a file a person owns: kpt would merge our object into it.
             stem, ext = posixpath.splitext(g.path)
             g.path = f"{stem}.generated{ext or '.yaml'}"
+    objects = placeable
     objects.sort(key=lambda g: (g.path, g.obj["kind"], g.obj["metadata"].get("namespace", ""),
                                 g.obj["metadata"]["name"]))
     seen: set[tuple[str, str, str]] = set()

@@ -6,7 +6,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, SequenceNode
 
-from . import yamlnodes as yn
+from . import yamlnodes as yn, yamltext as yt
 
 # Orchestrators write files by these; the function copies them, never invents their
 # meaning. ``internal.`` is kpt's current form, the plain one kustomize's and kpt's
@@ -22,10 +22,16 @@ class Item:
     # Reads are cached until an edit through this class: every pass over the items (core,
     # discovery, the analyzers) asks for annotations and labels again, and building the
     # string maps anew each time was a large share of a big run.
-    __slots__ = ("node", "_meta", "_obj", "_labels", "_annotations")
+    #
+    # ``source`` is where the item was written in the input, kept while nothing edits
+    # it: the writer copies that text instead of serializing the node, so comments,
+    # tags, anchors, quoting and line ends survive exactly. Code that edits ``node``
+    # directly must set it to None (the edit methods below do).
+    __slots__ = ("node", "source", "_meta", "_obj", "_labels", "_annotations")
 
-    def __init__(self, node: MappingNode):
+    def __init__(self, node: MappingNode, source: yt.Span | None = None):
         self.node = node
+        self.source = source
         self._meta: dict[str, Any] | None = None
         self._obj: dict[str, Any] | None = None
         self._labels: dict[str, str] | None = None
@@ -150,6 +156,7 @@ class Item:
         return yn.ensure_mapping(self.node, "metadata")
 
     def _invalidate(self) -> None:
+        self.source = None
         self._meta = None
         self._obj = None
         self._labels = None

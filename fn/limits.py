@@ -13,11 +13,12 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 MIB = 1 << 20
 
-# Node graphs cost ~40 bytes of memory per byte of YAML, and processing about as much
-# again, so input size is what bounds memory. 32 MiB (~3 GB at peak) is far above any
-# package or rendered chart we know of; ISTIO_MESH_FN_MAX_INPUT_MB moves the limit.
+# Input size is what bounds memory: the node graphs cost most of the ~55 bytes of memory
+# per byte of YAML at the peak (docs/performance.md). Rendered monorepos of large
+# platforms reach 50-200 MB; 128 MiB (~7 GB at peak) takes most of them.
+# ISTIO_MESH_FN_MAX_INPUT_MB moves the limit.
 MAX_INPUT_ENV = "ISTIO_MESH_FN_MAX_INPUT_MB"
-DEFAULT_MAX_INPUT_MB = 32
+DEFAULT_MAX_INPUT_MB = 128
 # Larger values are typos (a 1 TiB input would need ~80 TB of memory), and below this
 # ceiling MiB * 2**20 is an exact int a read() call accepts.
 MAX_INPUT_MB_CEILING = 1 << 20

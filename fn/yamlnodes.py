@@ -55,6 +55,35 @@ try:  # libyaml: an order of magnitude faster; pure Python is the fallback, not 
 except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
     _Loader, _Dumper = yaml.SafeLoader, yaml.SafeDumper
 
+
+_COMPOSER_FIRST = () if issubclass(_Loader, yaml.composer.Composer) else (yaml.composer.Composer,)
+
+
+class _ItemAnchorLoader(*_COMPOSER_FIRST, _Loader):  # type: ignore[misc]
+    """Anchors scoped to one entry of a top-level list (a ResourceList's or a List's items).
+
+    kpt packs every file of a package into one ResourceList document, so two files that
+    each define ``&labels`` become one document with a duplicate anchor, which PyYAML
+    refuses. In the files they were separate documents. Only used when the fast composer
+    refuses an input for a duplicate anchor: PyYAML's Python composer over the same
+    parser's events, with the anchor table emptied at every item.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        _Loader.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self._depth == 2 and isinstance(parent, SequenceNode):
+            self.anchors: dict[str, Node] = {}
+        self._depth += 1
+        try:
+            node: Node = super().compose_node(parent, index)
+            return node
+        finally:
+            self._depth -= 1
+
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
@@ -91,9 +120,15 @@ class YamlError(Exception):
 def compose_all(text: str) -> list[Node]:
     """Parse every document of ``text`` into node graphs (never into Python objects)."""
     try:
+        try:
+            docs = list(yaml.compose_all(text, Loader=_Loader))
+        except yaml.composer.ComposerError as exc:
+            if not (exc.context or "").startswith("found duplicate anchor"):
+                raise
+            docs = list(yaml.compose_all(text, Loader=_ItemAnchorLoader))
         # An empty document (a trailing ``---``) is no object; kubectl skips it too.
         return [
-            doc for doc in yaml.compose_all(text, Loader=_Loader)
+            doc for doc in docs
             if doc is not None and not (isinstance(doc, ScalarNode) and doc.tag == NULL and not doc.value)
         ]
     except yaml.MarkedYAMLError as exc:
@@ -128,11 +163,12 @@ def serialize(node: Node) -> str:
     return yaml.serialize(node, Dumper=_Dumper, width=_WIDTH, allow_unicode=True)
 
 
-def serialize_all(nodes: list[Node]) -> str:
+def serialize_all(nodes: list[Node], explicit_start: bool | None = None) -> str:
     if not nodes:
         return ""
     return yaml.serialize_all(
-        nodes, Dumper=_Dumper, width=_WIDTH, allow_unicode=True, explicit_start=len(nodes) > 1
+        nodes, Dumper=_Dumper, width=_WIDTH, allow_unicode=True,
+        explicit_start=len(nodes) > 1 if explicit_start is None else explicit_start,
     )
 
 

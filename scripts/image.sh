@@ -5,6 +5,7 @@
 #   scripts/image.sh engine     print the engine that works (docker or podman), or fail saying why
 #   scripts/image.sh base       (stand-in) make the local Debian base image
 #   scripts/image.sh wheels     (stand-in) download the dependency wheels for the base image's Python
+#   scripts/image.sh sbom FILE  CycloneDX SBOM (JSON) of the Python packages installed in $IMAGE
 #
 # `build` runs the plain `docker build .` when the base image ($BASE_IMAGE, default
 # python:3.12-slim) is present or can be pulled. On a machine with no registry (CI here),
@@ -133,10 +134,42 @@ build() {
     say "built $IMAGE in $(( $(date +%s) - start ))s, $("$eng" image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "%.1f MB", $1/1e6}')"
 }
 
+# The SBOM lists what is installed in the image, read from the image itself: each
+# distribution's name and version, with the sha256 of the wheel it was installed from
+# (wheels.sha256, recorded at build time). cyclonedx-py (PyPI cyclonedx-bom) writes and
+# validates the CycloneDX document; the root component comes from pyproject.toml.
+sbom() {
+    local out=${1:?usage: $0 sbom FILE} eng reqs
+    command -v cyclonedx-py >/dev/null || die "cyclonedx-py is missing (pip install cyclonedx-bom; make sbom installs it)"
+    eng=$(engine)
+    have_image "$eng" "$IMAGE" || die "$IMAGE is not built (make image)"
+    reqs=$(mktemp)
+    "$eng" run --rm --network none --entrypoint python3 "$IMAGE" -c '
+import importlib.metadata as md, re
+norm = lambda s: re.sub(r"[-_.]+", "_", s).lower()
+hashes = {}
+for line in open("/opt/istio-mesh-fn/wheels.sha256"):
+    digest, path = line.split()
+    name, version = path.rsplit("/", 1)[1].split("-")[:2]
+    hashes[(norm(name), version)] = digest
+for d in sorted(md.distributions(), key=lambda d: norm(d.metadata["Name"])):
+    name, version = d.metadata["Name"], d.version
+    h = hashes.get((norm(name), version))
+    print(f"{name}=={version}" + (f" --hash=sha256:{h}" if h else ""))
+' >"$reqs" || { rm -f "$reqs"; die "could not list the packages in $IMAGE"; }
+    mkdir -p "$(dirname "$out")"
+    # A flat list (requirements carry no dependency graph): cyclonedx-py warns about that.
+    PYTHONWARNINGS=ignore::UserWarning cyclonedx-py requirements --pyproject "$ROOT/pyproject.toml" --mc-type application \
+        --output-reproducible --of JSON -o "$out" "$reqs" || { rm -f "$reqs"; die "cyclonedx-py failed"; }
+    rm -f "$reqs"
+    say "wrote $out ($(grep -c '"bom-ref"' "$out") bom-refs) for $IMAGE"
+}
+
 case ${1:-build} in
     build) build ;;
     engine) engine ;;
     base) mkdir -p "$CACHE_DIR"; base "$(engine)" ;;
     wheels) mkdir -p "$CACHE_DIR"; wheels ;;
-    *) die "usage: $0 [build|engine|base|wheels]" ;;
+    sbom) sbom "${2:-}" ;;
+    *) die "usage: $0 [build|engine|base|wheels|sbom FILE]" ;;
 esac

@@ -101,3 +101,18 @@ def test_mesh_wide_policy_from_an_application_package_suggests_namespace_scope()
     platform = "apiVersion: v1\nkind: Namespace\nmetadata: {name: istio-system}\n"
     _, results = run(NS, platform, svc("a"), deploy("a"))
     assert not any("holds only application namespaces" in r.message for r in results)
+
+
+@pytest.mark.parametrize("port", ["{port: 27017}", "{name: db, port: 3306}", "{name: smtp-out, port: 25}",
+                                  "{port: 53, name: dns-tcp}", "{name: tcp-custom, port: 8080}",
+                                  "{name: web, port: 8080, appProtocol: tcp-custom}"])
+def test_server_first_and_tcp_ports_get_tcp_routes_without_timeouts(port):
+    objs, _ = run(NS, svc("db", ports=f"[{port}]"), deploy("db"))
+    spec = by_kind(objs, "VirtualService")["db"]["spec"]
+    assert "http" not in spec and len(spec["tcp"]) == 1 and "timeout" not in spec["tcp"][0]
+
+
+@pytest.mark.parametrize("port", ["{port: 5432}", "{name: web, port: 8080}"])
+def test_other_unnamed_ports_are_sniffed_and_keep_http_routes(port):
+    objs, _ = run(NS, svc("x", ports=f"[{port}]"), deploy("x"))
+    assert "http" in by_kind(objs, "VirtualService")["x"]["spec"]

@@ -171,3 +171,23 @@ def test_more_subsets_than_the_limit_is_an_error_for_that_service():
     objs, results, _ = run(*docs)
     assert any("130 distinct version values" in r.message and r.severity == "error" for r in results)
     assert "cart-destination" not in by_kind(objs, "DestinationRule")
+
+
+def test_path_templates_must_give_visible_yaml_files_inside_the_package():
+    from fn.results import Results
+    from fn.settings import load_settings
+
+    for template in ("README.md", "{dir}", "istio/.hidden.yaml", "../x.yaml", "/etc/x.yaml", "{dir}/x.txt"):
+        results = Results()
+        cfg = {"apiVersion": "istio-mesh-fn.dev/v1alpha1", "kind": "IstioMesh",
+               "spec": {"paths": {"virtualService": template}}}
+        assert load_settings(cfg, results) is None, template
+        assert "spec.paths.virtualService" in results[0].message, template
+
+
+def test_a_service_file_path_outside_the_package_is_refused_at_placement():
+    items = items_from_yaml(NS + "---\n" + svc() + "---\n" + deploy(), "../outside/app.yaml")
+    out, results = generate(items, None)
+    errors = [r.message for r in results if r.severity == "error"]
+    assert errors and all("refused to place" in e and "../outside" in e for e in errors)
+    assert not [o for o in generated(out) if o["kind"] in ("DestinationRule", "VirtualService")]

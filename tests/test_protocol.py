@@ -62,21 +62,25 @@ data: {name: pkg}
     assert rl["items"][: len(sent)] == sent
 
 
-def test_output_has_no_anchors_even_when_input_had_them():
-    text = b"""apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: v1
+def test_an_alias_to_another_item_is_expanded_and_the_anchoring_item_kept_as_written():
+    # kpt reads each item on its own: an alias may only point inside its item. The item
+    # that defines the anchor is untouched, so it is written back as it was read.
+    first = b"""- apiVersion: v1
   kind: ConfigMap
   metadata: {name: a, labels: &l {team: x}}
   data: {}
-- apiVersion: v1
+"""
+    text = b"""apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+""" + first + b"""- apiVersion: v1
   kind: Secret
   metadata: {name: b, labels: *l}
 """
     out = cli(stdin=text)
     assert out.returncode == 0, out.stderr
-    assert b"&" not in out.stdout and b"*" not in out.stdout
+    assert first in out.stdout
+    assert b"*l" not in out.stdout and out.stdout.count(b"&l") == 1
     rl = yaml.safe_load(out.stdout)
     assert rl["items"][1]["metadata"]["labels"] == {"team": "x"}
 

@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Check Istio mesh config offline, like istioctl analyze.")
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="a file, a directory (its *.yaml, *.yml and *.json, recursively) or - for stdin")
-    p.add_argument("-o", "--output", choices=("text", "json", "yaml"), default="text")
+    p.add_argument("-o", "--output", choices=("text", "json", "yaml", "sarif"), default="text",
+                   help="sarif: SARIF 2.1.0 for code scanning (see fn/analyze/sarif.py)")
     p.add_argument("--fail-on", choices=LEVELS, default="Error", type=_level,
                    help="exit 1 when a finding is at or above this level (default Error)")
     p.add_argument("--mesh-config", metavar="FILE",
@@ -136,7 +137,12 @@ def text_line(f: Any) -> str:
 
 
 def write(findings: list[Any], output: str, out: TextIO) -> None:
-    if output == "json":
+    if output == "sarif":
+        from .sarif import document
+
+        json.dump(document(findings), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif output == "json":
         json.dump([f.to_dict() for f in findings], out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif output == "yaml":

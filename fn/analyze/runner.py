@@ -169,10 +169,14 @@ def available(schema: bool = False, families: frozenset[str] | None = None) -> l
     """Registered analyzers; with ``families``, only those whose module reports on one of
     those kinds (the others are not even imported)."""
     _import_all(schema, families)
-    return [
+    pool = [
         c for c in model.REGISTRY
         if (schema or not _is_schema(c)) and (families is None or _is_schema(c) or family(c.__module__) in families)
     ]
+    # The documented order whatever was imported first (a test module may import one
+    # analyzer early): by module file, the CRD schema analyzer last.
+    rank = {c: i for i, c in enumerate(model.REGISTRY)}
+    return sorted(pool, key=lambda c: (_is_schema(c), c.__module__, rank[c]))
 
 
 def names(schema: bool = True) -> list[str]:

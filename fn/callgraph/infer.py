@@ -134,8 +134,9 @@ def _pods(items: list[Item], default_namespace: str) -> list[_Pod]:
             template = target.get("spec", "template") if target is not None else None
         if not isinstance(template, dict):
             continue
-        meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
-        spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+        raw_meta, raw_spec = template.get("metadata"), template.get("spec")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
         labels = _str_map(meta.get("labels"))
         annotations = dict(item.annotations)
         annotations.update(_str_map(meta.get("annotations")))
@@ -174,7 +175,7 @@ def _services(items: list[Item], default_namespace: str, workloads: list[Workloa
             if not isinstance(p, dict):
                 continue
             try:
-                number = int(p.get("port"))
+                number = int(str(p.get("port")))
             except (TypeError, ValueError):
                 continue
             target = p.get("targetPort", number)
@@ -276,11 +277,13 @@ def _from_pod(pod: _Pod, configmaps: dict[tuple[str, str], Item], service_links:
             continue
         if isinstance(vol.get("configMap"), dict) and vol["configMap"].get("name"):
             used.setdefault(str(vol["configMap"]["name"]), f"{pod.prefix}.volumes[{j}].configMap")
-        projected = vol.get("projected") if isinstance(vol.get("projected"), dict) else {}
-        for k, s in enumerate(_list(projected.get("sources"))):
-            if isinstance(s, dict) and isinstance(s.get("configMap"), dict) and s["configMap"].get("name"):
-                used.setdefault(str(s["configMap"]["name"]),
-                                f"{pod.prefix}.volumes[{j}].projected.sources[{k}].configMap")
+        raw_projected = vol.get("projected")
+        projected: dict[str, Any] = raw_projected if isinstance(raw_projected, dict) else {}
+        for n, source in enumerate(_list(projected.get("sources"))):
+            if isinstance(source, dict) and isinstance(source.get("configMap"), dict) \
+                    and source["configMap"].get("name"):
+                used.setdefault(str(source["configMap"]["name"]),
+                                f"{pod.prefix}.volumes[{j}].projected.sources[{n}].configMap")
     for name, via in sorted(used.items()):
         cm = configmaps.get((ns, name))
         if cm is None:
@@ -424,7 +427,7 @@ class _ServiceIndex:
         differ between the workloads it selects)."""
         if isinstance(port.target_port, int):
             return {port.target_port}
-        out = set()
+        out: set[int] = set()
         for ref in svc.workloads:
             out.update(n for name, n in self.workloads[ref].container_ports if name == port.target_port)
         return out

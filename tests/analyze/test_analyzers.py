@@ -553,6 +553,101 @@ CASES.update({
 })
 
 
+# Istio's own validation, one analyzer per kind (full tables: test_validation_istio.py).
+CASES.update({
+    "istio-validation-subset-name-from-version": (
+        "schema.ValidationAnalyzer.DestinationRule",
+        dr("mongo", "  host: mongo\n  subsets: [{name: 1.4.2, labels: {version: 1.4.2}}, {name: v1-4-2}]"),
+        [("SchemaValidationError", "DestinationRule shop/mongo", "subset name is invalid: 1.4.2")],
+    ),
+    "istio-validation-destinationrule-clean": (
+        "schema.ValidationAnalyzer.DestinationRule",
+        dr("reviews", "  host: reviews\n  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}\n"
+                      "  subsets: [{name: v1, labels: {version: v1}}]"),
+        [],
+    ),
+    "istio-validation-route-timeout-under-1ms": (
+        "schema.ValidationAnalyzer.VirtualService",
+        vs("reviews", "  hosts: [reviews]\n  http:\n  - timeout: 500us\n    retries: {attempts: 0, perTryTimeout: 2s}\n"
+                      "    route:\n    - destination: {host: reviews, subset: v3.6.0}"),
+        [("SchemaValidationError", "VirtualService shop/reviews", "duration must be greater than 1ms"),
+         ("SchemaValidationError", "VirtualService shop/reviews", "attempts are set to 0"),
+         ("SchemaValidationError", "VirtualService shop/reviews", "subset name is invalid: v3.6.0")],
+    ),
+    "istio-validation-peerauthentication-port-level-without-selector": (
+        "schema.ValidationAnalyzer.PeerAuthentication",
+        """
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: shop}
+spec:
+  mtls: {mode: STRICT}
+  portLevelMtls: {"8080": {mode: DISABLE}}
+""",
+        [("SchemaValidationError", "PeerAuthentication shop/default", "cannot have port level mTLS")],
+    ),
+    "istio-validation-authz-principal-and-service-account": (
+        "schema.ValidationAnalyzer.AuthorizationPolicy",
+        """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: allow, namespace: shop}
+spec:
+  rules:
+  - from: [{source: {principals: [cluster.local/ns/shop/sa/web], serviceAccounts: [shop/web]}}]
+""",
+        [("SchemaValidationError", "AuthorizationPolicy shop/allow", "cannot set serviceAccounts with namespaces")],
+    ),
+    "istio-validation-requestauthentication-jwks-uri": (
+        "schema.ValidationAnalyzer.RequestAuthentication",
+        """
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: shop}
+spec:
+  jwtRules: [{issuer: issuer.example.com, jwksUri: ftp://issuer.example.com/keys}]
+""",
+        [("SchemaValidationError", "RequestAuthentication shop/jwt", 'URI scheme "ftp" is not supported')],
+    ),
+    "istio-validation-serviceentry-wildcard-host": (
+        "schema.ValidationAnalyzer.ServiceEntry",
+        """
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ext, namespace: shop}
+spec:
+  hosts: ["*"]
+  ports: [{number: 443, name: https, protocol: TLS}]
+  resolution: DNS
+""",
+        [("SchemaValidationError", "ServiceEntry shop/ext", "invalid host *"),
+         ("SchemaValidationError", "ServiceEntry shop/ext", "hosts must be FQDN")],
+    ),
+    "istio-validation-sidecar-short-egress-host": (
+        "schema.ValidationAnalyzer.Sidecar",
+        """
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: shop}
+spec:
+  egress: [{hosts: [./reviews]}]
+""",
+        [("SchemaValidationError", "Sidecar shop/default", "short names (non FQDN) are not allowed")],
+    ),
+    "istio-validation-gateway-https-without-tls": (
+        "schema.ValidationAnalyzer.Gateway",
+        """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: web, namespace: shop}
+spec:
+  servers: [{hosts: [shop.example.com], port: {number: 443, name: https, protocol: HTTPS}}]
+""",
+        [("SchemaValidationError", "Gateway shop/web", "server must have TLS settings for HTTPS/TLS protocols")],
+    ),
+})
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_analyzer(case, analyze_text):
     analyzer, text, expected = CASES[case]

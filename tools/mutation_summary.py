@@ -1,0 +1,111 @@
+"""Summarize a mutmut run: ``python tools/mutation_summary.py [MUTMUT_DIR]``.
+
+Reads ``mutmut results --all true`` in MUTMUT_DIR (where ``mutmut run`` ran), subtracts
+the mutants docs/mutation-equivalent.txt explains as equivalent, and writes the score per
+module and per area to docs/mutation.json and between the markers in docs/testing.md.
+tests/test_mutation_score.py checks that file against the target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EQUIVALENT = ROOT / "docs" / "mutation-equivalent.txt"
+OUT = ROOT / "docs" / "mutation.json"
+DOC = ROOT / "docs" / "testing.md"
+TARGET = 0.90
+# Areas the target applies to (issue 17), by module prefix.
+AREAS = {
+    "core": ("fn.core",),
+    "model": ("fn.mesh.",),
+    "policies": ("fn.policies.",),
+    "config": ("fn.config", "fn.configmap", "fn.configbase", "fn.settings"),
+    "resourcelist": ("fn.resourcelist",),
+}
+KILLED = {"killed", "timeout"}
+COUNTED = KILLED | {"survived", "no tests", "suspicious"}
+
+
+def module_of(mutant: str) -> str:
+    return re.split(r"\.x[_ǁ]", mutant, maxsplit=1)[0]
+
+
+def area_of(module: str) -> str | None:
+    for area, prefixes in AREAS.items():
+        if any(module == p or module.startswith(p) for p in prefixes):
+            return area
+    return None
+
+
+def equivalent() -> dict[str, str]:
+    out = {}
+    if EQUIVALENT.exists():
+        for line in EQUIVALENT.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                name, _, why = line.partition(" ")
+                out[name] = why.strip()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    where = Path(argv[1]) if len(argv) > 1 else ROOT
+    text = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=where,
+                          capture_output=True, text=True, check=True).stdout
+    statuses = dict(re.findall(r"^\s*(\S+): (.+)$", text, flags=re.M))
+    eq = equivalent()
+    per_module: dict[str, Counter[str]] = defaultdict(Counter)
+    survivors = []
+    for name, status in statuses.items():
+        status = status.strip()
+        module = module_of(name)
+        if name in eq:
+            per_module[module]["equivalent"] += 1
+        elif status in COUNTED:
+            per_module[module]["killed" if status in KILLED else "survived"] += 1
+            if status not in KILLED:
+                survivors.append(name)
+        else:
+            per_module[module][status] += 1
+
+    def score(c: Counter[str]) -> float | None:
+        total = c["killed"] + c["survived"]
+        return round(c["killed"] / total, 4) if total else None
+
+    areas: dict[str, Counter[str]] = defaultdict(Counter)
+    for module, c in per_module.items():
+        a = area_of(module)
+        if a:
+            areas[a].update(c)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True).stdout.strip()
+    data = {
+        "date": dt.date.today().isoformat(), "commit": commit, "target": TARGET,
+        "areas": {a: {**c, "score": score(c)} for a, c in sorted(areas.items())},
+        "modules": {m: {**c, "score": score(c)} for m, c in sorted(per_module.items())},
+        "survivors": sorted(survivors),
+    }
+    OUT.write_text(json.dumps(data, indent=2) + "\n")
+    rows = ["| area / module | killed | survived | equivalent | score |", "| --- | --- | --- | --- | --- |"]
+    for a, c in sorted(areas.items()):
+        rows.append(f"| **{a}** | {c['killed']} | {c['survived']} | {c['equivalent']} | **{score(c):.1%}** |")
+    for m, c in sorted(per_module.items()):
+        s = score(c)
+        rows.append(f"| `{m}` | {c['killed']} | {c['survived']} | {c['equivalent']} | {'' if s is None else f'{s:.1%}'} |")
+    table = "\n".join(rows)
+    doc = DOC.read_text()
+    start, end = "<!-- mutation:start -->", "<!-- mutation:end -->"
+    head = f"Run of {data['date']} at commit {commit}; target {TARGET:.0%} per area.\n\n"
+    DOC.write_text(doc[:doc.index(start) + len(start)] + "\n" + head + table + "\n" + doc[doc.index(end):])
+    print(head + table)
+    low = [a for a, c in areas.items() if (score(c) or 0) < TARGET]
+    return 1 if low else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
