@@ -14,6 +14,7 @@ from fn.items import Item
 SETTINGS = SimpleNamespace(
     default_namespace="", mtls=SimpleNamespace(root_namespace="istio-system"),
     analyze=SimpleNamespace(schema_=False, fail_on="Error"), hosts=SimpleNamespace(cluster_domain="cluster.local"),
+    routing=SimpleNamespace(gateway_api_channel="standard"),
 )
 
 DR = """apiVersion: networking.istio.io/v1
