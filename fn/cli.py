@@ -65,7 +65,10 @@ def write_out(text: str) -> None:
     view = memoryview(text.encode("utf-8"))
     try:
         stream.flush()
-        raw = stream.buffer
+        raw = getattr(stream, "buffer", None)
+        if raw is None:  # a text-only stream put in place by a caller (io.StringIO)
+            stream.write(text)
+            return
         while view:
             try:
                 n = raw.write(view)

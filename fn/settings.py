@@ -149,8 +149,115 @@ class ServiceOverride:
     load_balancer: str | None = None
     tls_mode: str | None = None
     subset_label: str | None = None
+    # resilience (issue 13): the outlier and pool fields keep only what the override set,
+    # as plain mappings, merged over the global ones when a Service's settings resolve.
+    outlier_detection: Mapping[str, Any] | None = None
+    connection_pool: Mapping[str, Any] | None = None
+    split: Split | None = None
+    ports: tuple[PortOverride, ...] = ()
     routing_api: str | None = None
     given: frozenset[str] = frozenset()
+
+
+# ------------------------------------------------------------- resilience (issue 13)
+
+@dataclass(frozen=True)
+class OutlierDetection:
+    enabled: bool = False
+    consecutive_5xx_errors: int = 0
+    consecutive_gateway_errors: int = 5
+    interval: str = "10s"
+    base_ejection_time: str = "30s"
+    max_ejection_percent: int = 10
+
+
+@dataclass(frozen=True)
+class TcpPool:
+    max_connections: int | None = None
+    connect_timeout: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpPool:
+    http1_max_pending_requests: int | None = None
+    http2_max_requests: int | None = None
+    max_requests_per_connection: int | None = None
+    max_retries: int | None = None
+    idle_timeout: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionPool:
+    tcp: TcpPool = field(default_factory=TcpPool)
+    http: HttpPool = field(default_factory=HttpPool)
+
+    @property
+    def empty(self) -> bool:
+        return self == ConnectionPool()
+
+
+@dataclass(frozen=True)
+class Resilience:
+    outlier_detection: OutlierDetection = field(default_factory=OutlierDetection)
+    connection_pool: ConnectionPool = field(default_factory=ConnectionPool)
+    locality_failover: bool = False
+
+
+@dataclass(frozen=True)
+class StringMatch:
+    exact: str | None = None
+    prefix: str | None = None
+    regex: str | None = None
+
+
+@dataclass(frozen=True)
+class SplitMatch:
+    headers: Mapping[str, StringMatch]
+    subset: str
+
+
+@dataclass(frozen=True)
+class Split:
+    weights: Mapping[str, int]
+    match: SplitMatch | None = None
+    mirror: str | None = None
+    mirror_percentage: float | None = None
+
+
+@dataclass(frozen=True)
+class PortOverride:
+    """One ``services[].ports[]`` entry; ``given`` as in ServiceOverride."""
+
+    port: int | str
+    timeout: str | None = None
+    retries: RetriesOverride | None = None
+    given: frozenset[str] = frozenset()
+
+
+def _pool(data: Mapping[str, Any]) -> ConnectionPool:
+    return ConnectionPool(TcpPool(**data.get("tcp") or {}), HttpPool(**data.get("http") or {}))
+
+
+def _split(data: Mapping[str, Any] | None) -> Split | None:
+    if data is None:
+        return None
+    match = data.get("match")
+    if match is not None:
+        match = SplitMatch({k: StringMatch(**v) for k, v in match["headers"].items()}, match["subset"])
+    return Split(dict(data["weights"]), match, data.get("mirror"), data.get("mirror_percentage"))
+
+
+def _retries_override(data: Mapping[str, Any] | None) -> RetriesOverride | None:
+    return None if data is None else RetriesOverride(**data, given=frozenset(data))
+
+
+def _port_override(data: Mapping[str, Any]) -> PortOverride:
+    values = dict(data)
+    retries = _retries_override(values.pop("retries", None))
+    return PortOverride(**values, retries=retries, given=frozenset(data))
+
+
+# ------------------------------------------------------------- end of resilience
 
 
 @dataclass(frozen=True)
@@ -186,6 +293,9 @@ class Settings:
     exclude: Exclude = field(default_factory=Exclude)
     kustomize: Kustomize = field(default_factory=Kustomize)
     analyze: Analyze = field(default_factory=Analyze)
+    # resilience (issue 13)
+    resilience: Resilience = field(default_factory=Resilience)
+    export_scope: str = "mesh"
 
 
 # ------------------------------------------------------------------ building
@@ -211,6 +321,8 @@ def _override(data: Mapping[str, Any]) -> ServiceOverride:
     over = None
     if retries is not None:
         over = RetriesOverride(**retries, given=frozenset(retries))
+    values["split"] = _split(values.get("split"))
+    values["ports"] = tuple(_port_override(p) for p in values.get("ports") or ())
     return ServiceOverride(**values, retries=over, given=frozenset(data))
 
 
@@ -234,7 +346,16 @@ def from_data(data: Mapping[str, Any]) -> Settings:
         exclude=Exclude(tuple(ex.get("names") or ()), tuple(ex.get("namespaces") or ()), _selector(ex.get("selector"))),
         kustomize=Kustomize(**data["kustomize"]),
         analyze=Analyze(**data["analyze"]),
+        resilience=_resilience(data.get("resilience")),
+        export_scope=str(data.get("export_scope") or "mesh"),
     )
+
+
+def _resilience(data: Mapping[str, Any] | None) -> Resilience:
+    if data is None:
+        return Resilience()
+    return Resilience(OutlierDetection(**data["outlier_detection"]), _pool(data["connection_pool"]),
+                      bool(data["locality_failover"]))
 
 
 def field_names(cls: type) -> list[str]:
@@ -282,4 +403,8 @@ def load_settings(fc: Any, results: Results) -> Settings | None:
     data = spec.model_dump(mode="json", by_alias=False)
     # Overrides keep only what the user wrote: absent fields inherit the global ones.
     data["services"] = [o.model_dump(mode="json", by_alias=False, exclude_unset=True) for o in spec.services]
+    for o, dumped in zip(spec.services, data["services"]):
+        # A split is whole, never merged: its defaults count as written.
+        if o.split is not None:
+            dumped["split"] = o.split.model_dump(mode="json", by_alias=False)
     return from_data(data)

@@ -131,6 +131,14 @@ def vs(objs, name="cart"):
     return by_kind(objs, "VirtualService").get(name)
 
 
+def policy(objs, name="cart"):
+    return dr(objs, name)["spec"].get("trafficPolicy", {})
+
+
+def od(objs, name="cart"):
+    return policy(objs, name).get("outlierDetection", {})
+
+
 def pas(objs):
     return [o for o in objs if o["kind"] == "PeerAuthentication"]
 
@@ -249,6 +257,38 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], Check]] = {
                        lambda o, r, i: any((x.tags or {}).get("code") == "IST0106" for x in r)),
     "analyze.failOn": ({"analyze": {"failOn": "Warning"}}, {"plant": "Warning"},
                        lambda o, r, i: any(x.severity == "error" and "IST0130" in x.message for x in r)),
+    # resilience and traffic management (issue 13)
+    **{f"resilience.outlierDetection.{k}": (
+        {"resilience": {"outlierDetection": {"enabled": True, k: v}}}, {},
+        lambda o, r, i, k=k, v=v: od(o).get(k) == v)
+       for k, v in (("consecutive5xxErrors", 10), ("consecutiveGatewayErrors", 3), ("interval", "20s"),
+                    ("baseEjectionTime", "1m"), ("maxEjectionPercent", 50))},
+    "resilience.outlierDetection.enabled": ({"resilience": {"outlierDetection": {"enabled": True}}}, {},
+                                            lambda o, r, i: od(o).get("consecutiveGatewayErrors") == 5),
+    "resilience.localityFailover": ({"resilience": {"outlierDetection": {"enabled": True}, "localityFailover": True}},
+                                    {}, lambda o, r, i: policy(o).get("loadBalancer", {}).get("localityLbSetting")
+                                    == {"enabled": True}),
+    **{f"resilience.connectionPool.{section}.{k}": (
+        {"resilience": {"connectionPool": {section: {k: v}}}}, {},
+        lambda o, r, i, section=section, k=k, v=v: policy(o).get("connectionPool", {}).get(section, {}).get(k) == v)
+       for section, k, v in (("tcp", "maxConnections", 100), ("tcp", "connectTimeout", "2s"),
+                             ("http", "http1MaxPendingRequests", 64), ("http", "http2MaxRequests", 500),
+                             ("http", "maxRequestsPerConnection", 1), ("http", "maxRetries", 5),
+                             ("http", "idleTimeout", "300s"))},
+    "exportScope": ({"exportScope": "namespace"}, {},
+                    lambda o, r, i: dr(o)["spec"].get("exportTo") == ["."] == vs(o)["spec"].get("exportTo")),
+    "services[].split.weights": ({"services": [{"name": "cart", "split": {"weights": {"v1": 90, "v2": 10}}}]}, {},
+                                 lambda o, r, i: [d.get("weight") for d in vs(o)["spec"]["http"][0]["route"]] == [90, 10]),
+    "services[].split.match": ({"services": [{"name": "cart", "split": {
+        "weights": {"v1": 100}, "match": {"headers": {"x-canary": {"exact": "true"}}, "subset": "v2"}}}]}, {},
+        lambda o, r, i: vs(o)["spec"]["http"][0]["match"][0].get("headers") == {"x-canary": {"exact": "true"}}),
+    "services[].split.mirror": ({"services": [{"name": "cart", "split": {"weights": {"v1": 100}, "mirror": "v2"}}]},
+                                {}, lambda o, r, i: vs(o)["spec"]["http"][0].get("mirror", {}).get("subset") == "v2"),
+    "services[].split.mirrorPercentage": (
+        {"services": [{"name": "cart", "split": {"weights": {"v1": 100}, "mirror": "v2", "mirrorPercentage": 5}}]},
+        {}, lambda o, r, i: vs(o)["spec"]["http"][0].get("mirrorPercentage") == {"value": 5.0}),
+    "services[].ports[]": ({"services": [{"name": "cart", "ports": [{"port": "grpc", "timeout": "0s"}]}]}, {},
+                           lambda o, r, i: ["timeout" in h for h in vs(o)["spec"]["http"]] == [True, False]),
 }
 
 # Where the default already shows the opposite, the check must fail without the setting:

@@ -15,6 +15,10 @@ PAIRS = [
     (st.DestinationRuleSettings, config.DestinationRuleConfig), (st.VirtualServiceSettings, config.VirtualServiceConfig),
     (st.Retries, config.Retries), (st.Hosts, config.Hosts), (st.Paths, config.Paths), (st.Routing, config.Routing), (st.Exclude, config.Exclude),
     (st.Analyze, config.Analyze), (st.Kustomize, config.Kustomize), (st.LabelSelector, config.LabelSelector), (st.LabelRequirement, config.LabelRequirement),
+    # resilience (issue 13)
+    (st.Resilience, config.Resilience), (st.OutlierDetection, config.OutlierDetection),
+    (st.ConnectionPool, config.ConnectionPool), (st.TcpPool, config.TcpPool), (st.HttpPool, config.HttpPool),
+    (st.Split, config.Split), (st.SplitMatch, config.SplitMatch), (st.StringMatch, config.StringMatch),
 ]
 
 
@@ -26,6 +30,7 @@ def test_dataclass_fields_equal_the_models(typed, model: type[BaseModel]):
 def test_override_fields_equal_the_model_plus_what_was_given():
     assert st.field_names(st.ServiceOverride) == [*config.ServiceOverride.model_fields, "given"]
     assert st.field_names(st.RetriesOverride) == [*config.Retries.model_fields, "given"]
+    assert st.field_names(st.PortOverride) == [*config.PortOverride.model_fields, "given"]
 
 
 def test_defaults_file_and_models_give_equal_settings():

@@ -28,8 +28,11 @@ class ValidatorSpec(Model):
     gateway_api_channel: Literal["standard", "experimental"] = Field(
         "standard", description="Gateway API CRD channel the schema checks use for Gateway API objects.",
     )
+    # An empty list would run nothing and pass whatever the input: refused, like an
+    # empty `analyze --analyzers`.
     analyzers: list[str] | None = Field(
-        None, description="istioctl analyzer names to run (e.g. virtualservice.DestinationRuleAnalyzer). Unset: all.",
+        None, min_length=1,
+        description="istioctl analyzer names to run (e.g. virtualservice.DestinationRuleAnalyzer). Unset: all.",
     )
     mesh_config: dict[str, Any] | None = Field(
         None, description="MeshConfig to analyze with (e.g. rootNamespace). Unset: the input's istio ConfigMap, "

@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from .. import yamlnodes as yn
 from ..items import Item
-from ..limits import MAX_NESTING_DEPTH, Budget, InputTooLarge, nesting_depth
+from ..limits import MAX_NESTING_DEPTH, Budget, InputTooLarge, LimitSettingError, nesting_depth
 from .model import Resource
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -72,7 +72,11 @@ def _walk(top: str, warnings: list[str]) -> list[str]:
                 is_dir = e.is_dir()
                 is_file = not is_dir and e.is_file()
             except OSError as exc:
-                raise LoadError(f"{e.path}: cannot read: {exc.strerror or exc}") from None
+                if e.name.lower().endswith(EXTENSIONS):
+                    raise LoadError(f"{e.path}: cannot read: {exc.strerror or exc}") from None
+                # A symlink loop, say: it cannot be a folder of manifests, but say so.
+                warnings.append(f"{e.path}: skipped: {exc.strerror or exc}")
+                continue
             if is_dir:
                 if not e.name.startswith("."):
                     subdirs.append(e.path)
@@ -90,7 +94,7 @@ def _walk(top: str, warnings: list[str]) -> list[str]:
 def load_paths(paths: list[str], stdin: Any = None, budget: Budget | None = None) -> Loaded:
     """Everything in ``paths``; all of it together within the input limit (``budget``)."""
     loaded = Loaded()
-    budget = budget if budget is not None else Budget()
+    budget = budget if budget is not None else _budget()
     for name in expand(paths, loaded.warnings):
         if name == STDIN:
             stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
@@ -107,6 +111,14 @@ def load_paths(paths: list[str], stdin: Any = None, budget: Budget | None = None
             label = name
         load_bytes(data, label, loaded)
     return loaded
+
+
+def _budget() -> Budget:
+    # A bad ISTIO_MESH_FN_MAX_INPUT_MB is the caller's input problem (graph, say), not a crash.
+    try:
+        return Budget()
+    except LimitSettingError as exc:
+        raise LoadError(str(exc)) from None
 
 
 def _read(fh: Any, label: str, budget: Budget) -> bytes:
@@ -216,7 +228,7 @@ def load_mesh_config(path: str, budget: Budget | None = None) -> dict[str, Any]:
     """A MeshConfig from a file: plain MeshConfig YAML, or the ``istio`` ConfigMap."""
     try:
         with open(path, "rb") as fh:
-            data = _read(fh, path, budget if budget is not None else Budget())
+            data = _read(fh, path, budget if budget is not None else _budget())
     except OSError as exc:
         raise LoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
     docs = parse(decode(data, path), path)

@@ -5,13 +5,14 @@ they own their Service, so the annotation wins."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..durations import parse_duration
-from ..k8snames import label_key_problem
+from ..k8snames import is_label_value, label_key_problem
 from ..items import Item
 from ..results import Results
-from ..settings import Retries, RetriesOverride, ServiceOverride, Settings
+from ..settings import (ConnectionPool, OutlierDetection, PortOverride, Retries, RetriesOverride, ServiceOverride, Settings,
+                        Split)
 from .types import ServiceConfig
 
 PREFIX = "istio-mesh-fn.dev/"
@@ -61,6 +62,67 @@ def _label_key(text: str) -> str:
     return text
 
 
+# connection-pool annotation key -> (section, field, parser).
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < minimum or int(text) > 2**31 - 1:
+            raise BadValue(f"a whole number from {minimum}")
+        return int(text)
+    return parse
+
+
+def _pool_duration(text: str) -> str:
+    seconds = parse_duration(text)
+    if seconds is None or seconds < 0.001:
+        raise BadValue("a duration of at least 1ms such as 5s or 250ms")
+    return text
+
+
+POOL_KEYS: dict[str, tuple[str, str, Callable[[str], object]]] = {
+    "maxConnections": ("tcp", "max_connections", _count(1)),
+    "connectTimeout": ("tcp", "connect_timeout", _pool_duration),
+    "http1MaxPendingRequests": ("http", "http1_max_pending_requests", _count(1)),
+    "http2MaxRequests": ("http", "http2_max_requests", _count(1)),
+    "maxRequestsPerConnection": ("http", "max_requests_per_connection", _count(1)),
+    "maxRetries": ("http", "max_retries", _count(0)),
+    "idleTimeout": ("http", "idle_timeout", _pool_duration),
+}
+
+
+def _pairs(text: str, what: str) -> list[tuple[str, str]]:
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        key, sep, value = part.partition("=")
+        if not part or not sep or not key.strip():
+            raise BadValue(f"comma-separated key=value pairs ({what}); {part!r} is not one")
+        out.append((key.strip(), value.strip()))
+    return out
+
+
+def _connection_pool(text: str) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {"tcp": {}, "http": {}}
+    for key, value in _pairs(text, "e.g. maxConnections=100,http2MaxRequests=1000"):
+        if key not in POOL_KEYS:
+            raise BadValue(f"unknown key {key!r}; allowed: " + ", ".join(POOL_KEYS))
+        section, name, parse = POOL_KEYS[key]
+        try:
+            out[section][name] = parse(value)
+        except BadValue as exc:
+            raise BadValue(f"{key}={value!r}: allowed: {exc}") from None
+    return out
+
+
+def _split(text: str) -> Split:
+    weights: dict[str, int] = {}
+    for key, value in _pairs(text, "version=weight, e.g. v1=90,v2=10"):
+        if not is_label_value(key) or not value.isdigit() or int(value) > 100:
+            raise BadValue(f"{key}={value}: each pair is a label value and a weight from 0 to 100")
+        weights[key] = int(value)
+    if sum(weights.values()) != 100:
+        raise BadValue(f"the weights sum to {sum(weights.values())}, not 100")
+    return Split(weights)
+
+
 # annotation suffix -> parser. Documented in the README's "Per-Service annotations".
 ANNOTATIONS: dict[str, Callable[[str], object]] = {
     "skip": _skip,
@@ -69,6 +131,10 @@ ANNOTATIONS: dict[str, Callable[[str], object]] = {
     "tls-mode": _choice(TLS_MODES),
     "load-balancer": _choice(LOAD_BALANCERS),
     "subset-label": _label_key,
+    # resilience (issue 13)
+    "outlier-detection": _skip,
+    "connection-pool": _connection_pool,
+    "split": _split,
     "routing-api": _choice(ROUTING_APIS),
 }
 
@@ -143,6 +209,7 @@ def resolve(settings: Settings, override: tuple[int, ServiceOverride] | None,
         if name in values:
             values[name] = value
             sources[name] = f"annotation {PREFIX}{suffix}"
+    resilience = _resilience(settings, override, annotations, sources)
     retries = values["retries"]
     return ServiceConfig(
         timeout=values["timeout"] if isinstance(values["timeout"], str) else None,
@@ -152,4 +219,58 @@ def resolve(settings: Settings, override: tuple[int, ServiceOverride] | None,
         subset_label=str(values["subset_label"]),
         routing_api=str(values["routing_api"]),
         sources=sources,
+        **resilience,
     )
+
+
+def merge_pool(base: ConnectionPool, patch: Mapping[str, Any] | None) -> ConnectionPool:
+    if patch is None:
+        return ConnectionPool()
+    tcp, http = patch.get("tcp"), patch.get("http")
+    return ConnectionPool(replace(base.tcp, **tcp) if isinstance(tcp, dict) else base.tcp,
+                          replace(base.http, **http) if isinstance(http, dict) else base.http)
+
+
+def merge_outlier(base: OutlierDetection, patch: Mapping[str, Any] | None) -> OutlierDetection:
+    """An override's outlierDetection block switches it on unless it says enabled: false;
+    an explicit null switches it off."""
+    if patch is None:
+        return replace(base, enabled=False)
+    return replace(base, **{"enabled": True, **patch})
+
+
+def _resilience(settings: Settings, override: tuple[int, ServiceOverride] | None,
+                annotations: Mapping[str, object], sources: dict[str, str]) -> dict[str, Any]:
+    res = settings.resilience
+    outlier, pool = res.outlier_detection, res.connection_pool
+    split: Split | None = None
+    ports: tuple[PortOverride, ...] = ()
+    for name in ("outlier_detection", "connection_pool", "split", "ports"):
+        sources[name] = "global"
+    if override is not None:
+        i, o = override
+        where = f"spec.services[{i}]"
+        if "outlier_detection" in o.given:
+            outlier, sources["outlier_detection"] = merge_outlier(outlier, o.outlier_detection), where
+        if "connection_pool" in o.given:
+            pool, sources["connection_pool"] = merge_pool(pool, o.connection_pool), where
+        if o.split is not None:
+            split, sources["split"] = o.split, where
+        if o.ports:
+            ports, sources["ports"] = o.ports, where
+    if "outlier-detection" in annotations:
+        outlier = replace(outlier, enabled=annotations["outlier-detection"] is True)
+        sources["outlier_detection"] = f"annotation {PREFIX}outlier-detection"
+    patch = annotations.get("connection-pool")
+    if isinstance(patch, dict):
+        pool, sources["connection_pool"] = merge_pool(pool, patch), f"annotation {PREFIX}connection-pool"
+    by_annotation = annotations.get("split")
+    if isinstance(by_annotation, Split):
+        split, sources["split"] = by_annotation, f"annotation {PREFIX}split"
+    return {
+        "outlier_detection": outlier if outlier.enabled else None,
+        "connection_pool": None if pool.empty else pool,
+        "locality_failover": res.locality_failover,
+        "split": split,
+        "ports": ports,
+    }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..items import Item
-from ..settings import Retries
+from ..settings import ConnectionPool, OutlierDetection, PortOverride, Retries, Split
 
 # Data-plane modes of a namespace.
 SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"
@@ -40,6 +40,9 @@ class Workload:
     # None where the namespace decides.
     sidecar: bool | None
     sidecar_reason: str
+    # spec.replicas as written (1 when a scalable kind omits it); None where unknown
+    # (DaemonSet, or a value that is not a number).
+    replicas: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,12 @@ class ServiceConfig:
     # "istio" (VirtualService) or "gateway-api" (HTTPRoute/GRPCRoute/TCPRoute, GAMMA).
     routing_api: str = "istio"
     sources: Mapping[str, str] = field(default_factory=dict)
+    # resilience (issue 13). None: not set for this Service.
+    outlier_detection: OutlierDetection | None = None
+    connection_pool: ConnectionPool | None = None
+    locality_failover: bool = False
+    split: Split | None = None
+    ports: tuple[PortOverride, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,14 @@ class Service:
     @property
     def key(self) -> tuple[str, str]:
         return (self.namespace, self.name)
+
+    @property
+    def replicas(self) -> int | None:
+        """Endpoints its workloads ask for; None when any workload's count is unknown."""
+        counts = [w.replicas for w in self.workloads]
+        if not counts or any(c is None for c in counts):
+            return None
+        return sum(c for c in counts if c is not None)
 
 
 @dataclass(frozen=True)

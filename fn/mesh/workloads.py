@@ -66,10 +66,12 @@ def _sidecar(labels: Mapping[str, str], annotations: Mapping[str, str], host_net
 def collect(items: Iterable[Item], default_namespace: str, results: Results) -> list[Workload]:
     candidates: list[Item] = []
     by_name: dict[tuple[str, str, str], Item] = {}
-    for item in items:
+    items_list = list(items)
+    for item in items_list:
         if (item.group, item.kind) in WORKLOAD_KINDS:
             candidates.append(item)
             by_name[(item.kind, item.namespace, item.name)] = item
+    scaled = _autoscaled(items_list)
     out = []
     for item in candidates:
         template = _template(item, by_name, results)
@@ -90,8 +92,33 @@ def collect(items: Iterable[Item], default_namespace: str, results: Results) -> 
             pod_labels=labels, pod_annotations=annotations,
             service_account=str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"),
             sidecar=sidecar, sidecar_reason=why,
+            replicas=scaled.get((item.namespace, item.kind, item.name), _replicas(item)),
         ))
     return out
+
+
+def _autoscaled(items: Iterable[Item]) -> dict[tuple[str, str, str], int | None]:
+    """The least replicas a HorizontalPodAutoscaler keeps its target at (minReplicas,
+    default 1): with an autoscaler, spec.replicas is often left out and says nothing."""
+    out: dict[tuple[str, str, str], int | None] = {}
+    for item in items:
+        if item.kind != "HorizontalPodAutoscaler" or item.group != "autoscaling":
+            continue
+        ref = item.get("spec", "scaleTargetRef")
+        if isinstance(ref, dict) and ref.get("kind") and ref.get("name"):
+            low = item.get("spec", "minReplicas")
+            value = 1 if low is None else low if isinstance(low, int) and not isinstance(low, bool) else None
+            out[(item.namespace, str(ref["kind"]), str(ref["name"]))] = value
+    return out
+
+
+def _replicas(item: Item) -> int | None:
+    if item.kind == "DaemonSet":
+        return None
+    value = item.get("spec", "replicas")
+    if value is None:
+        return 1  # the API server's default
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class WorkloadIndex:

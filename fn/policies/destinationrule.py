@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 from ..k8snames import is_dns_label
 from ..mesh import MeshModel, Service
 from ..settings import Settings
+from . import trafficpolicy
 from .base import Generated, Output, free_name, metadata, render_labels, service_path
 
 API_VERSION = "networking.istio.io/v1"
@@ -62,16 +63,21 @@ def subsets(subset_label: str, pod_labels: Sequence[Mapping[str, str]]) -> list[
 
 
 def build(*, name: str, namespace: str, labels: dict[str, str], host: str, tls_mutual: bool,
-          load_balancer: str | None, subset_list: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """None when the rule would only restate Istio's defaults."""
-    policy: dict[str, Any] = {}
-    if load_balancer:
-        policy["loadBalancer"] = {"simple": load_balancer}
-    if tls_mutual:
-        policy["tls"] = {"mode": "ISTIO_MUTUAL"}
+          load_balancer: str | None, subset_list: list[dict[str, Any]],
+          policy: dict[str, Any] | None = None, export_to: list[str] | None = None) -> dict[str, Any] | None:
+    """None when the rule would only restate Istio's defaults. ``policy``, when given, is
+    the whole trafficPolicy (see trafficpolicy.traffic_policy)."""
+    if policy is None:
+        policy = {}
+        if load_balancer:
+            policy["loadBalancer"] = {"simple": load_balancer}
+        if tls_mutual:
+            policy["tls"] = {"mode": "ISTIO_MUTUAL"}
     if not policy and not subset_list:
         return None
     spec: dict[str, Any] = {"host": host}
+    if export_to:
+        spec["exportTo"] = list(export_to)
     if policy:
         spec["trafficPolicy"] = policy
     if subset_list:
@@ -79,8 +85,22 @@ def build(*, name: str, namespace: str, labels: dict[str, str], host: str, tls_m
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(name, namespace, labels), "spec": spec}
 
 
+def export_to(settings: Settings, svc: Service, out: Output, kind: str = KIND) -> list[str] | None:
+    """exportTo for exportScope: namespace. Istio's validation reads "." as the object's
+    own namespace, so an object without one would be refused; it gets none (info)."""
+    if settings.export_scope != "namespace":
+        return None
+    if not svc.namespace:
+        out.note(svc, f"no exportTo on its {kind}: the Service sets no namespace, and Istio's validation "
+                      "reads '.' as the object's own (set metadata.namespace or spec.defaultNamespace)")
+        return None
+    return ["."]
+
+
 def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> None:
     cfg = settings.destination_rule
+    trafficpolicy.check(svc, out)
+    trafficpolicy.report_unapplied(svc, model.user.for_host(KIND, svc, settings.hosts.cluster_domain), out)
     name = free_name(KIND, cfg.name_template, cfg.labels, model, settings, svc, out)
     if name is None:
         return
@@ -108,8 +128,9 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
                       f"{svc.config.subset_label} " + ", ".join(renamed) + " are named differently from their values")
     obj = build(
         name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
-        tls_mutual=mutual, load_balancer=svc.config.load_balancer,
-        subset_list=subset_list,
+        tls_mutual=mutual, load_balancer=svc.config.load_balancer, subset_list=subset_list,
+        policy=trafficpolicy.traffic_policy(svc, load_balancer=svc.config.load_balancer, tls_mutual=mutual),
+        export_to=export_to(settings, svc, out),
     )
     if obj is None:
         why = "a DestinationRule would only restate Istio's defaults (no TLS, load balancer or subsets to set)"

@@ -6,14 +6,16 @@ Reads: the model's Services (ports with Istio protocols, per-Service config) and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from ..durations import parse_duration
 from ..mesh import HTTP, TCP, TLS, UDP, UNKNOWN, MeshModel, Service
 from ..mesh.serviceconfig import resolve_retries
 from ..results import Results
 from ..settings import Retries, Settings
+from . import routes
 from .base import Generated, Output, free_name, metadata, render_labels, service_path
+from .destinationrule import export_to
 
 API_VERSION = "networking.istio.io/v1"
 KIND = "VirtualService"
@@ -41,25 +43,32 @@ def _route(host: str, port: int) -> list[dict[str, Any]]:
 
 def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_ports: list[int],
           tcp_ports: list[int], timeout: str | None, retries: dict[str, Any] | None,
-          no_timeout: list[int] | None = None) -> dict[str, Any] | None:
-    """None when the Service has no port a VirtualService can route."""
+          no_timeout: list[int] | None = None,
+          per_port: Mapping[int, tuple[str | None, dict[str, Any] | None]] | None = None,
+          split: routes.Split | None = None, export_to: list[str] | None = None) -> dict[str, Any] | None:
+    """None when the Service has no port a VirtualService can route. ``per_port`` gives
+    (timeout, retries) of the ports listed in ``services[].ports[]``; ``split`` routes by
+    weight over version subsets."""
     if not http_ports and not tcp_ports:
         return None
     # With one port the match is redundant (the seed writes none); with several, each
     # route must say which port it is for, or the first would take them all.
     match = len(http_ports) + len(tcp_ports) > 1
     spec: dict[str, Any] = {"hosts": [host]}
+    if export_to:
+        spec["exportTo"] = list(export_to)
     http = []
     for port in http_ports:
+        port_timeout, port_retries = (per_port or {}).get(port, (timeout, retries))
+        canary = routes.canary_rule(host, port, split, match) if split is not None else None
+        if canary is not None:
+            http.append(_timed(canary, port, port_timeout, port_retries, no_timeout))
         rule: dict[str, Any] = {}
         if match:
             rule["match"] = [{"port": port}]
-        rule["route"] = _route(host, port)
-        if timeout and port not in (no_timeout or ()):
-            rule["timeout"] = timeout
-        if retries is not None:
-            rule["retries"] = dict(retries)
-        http.append(rule)
+        rule["route"] = routes.weighted(host, port, split) if split else _route(host, port)
+        routes.add_mirror(rule, host, port, split)
+        http.append(_timed(rule, port, port_timeout, port_retries, no_timeout))
     if http:
         spec["http"] = http
     tcp = []
@@ -67,11 +76,20 @@ def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_
         rule = {}
         if match:
             rule["match"] = [{"port": port}]
-        rule["route"] = _route(host, port)
+        rule["route"] = routes.weighted(host, port, split) if split else _route(host, port)
         tcp.append(rule)
     if tcp:
         spec["tcp"] = tcp
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(name, namespace, labels), "spec": spec}
+
+
+def _timed(rule: dict[str, Any], port: int, timeout: str | None, retries: dict[str, Any] | None,
+           no_timeout: list[int] | None) -> dict[str, Any]:
+    if timeout and port not in (no_timeout or ()):
+        rule["timeout"] = timeout
+    if retries is not None:
+        rule["retries"] = dict(retries)
+    return rule
 
 
 def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> None:
@@ -80,6 +98,11 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
     # the two undefined. The model says which API routes it.
     if svc.config.routing_api == "gateway-api":
         out.decline(svc, "routed by Gateway API routes (routing.api gateway-api)")
+        if svc.config.split is not None:
+            # Gateway API has no subsets: a split needs per-version Services, not generated yet.
+            out.results.warning(f"{svc.name}: the split is not applied: Gateway API routes split over per-version "
+                                "Services, which this function does not generate yet (use routing.api istio for it)",
+                                resource_ref=svc.item.ref(), file=svc.item.file_ref())
         return
     theirs = model.user.route_for(svc)
     if theirs is not None:
@@ -88,7 +111,20 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
         return
     name = free_name(KIND, cfg.name_template, cfg.labels, model, settings, svc, out)
     if name is None:
+        if svc.config.split is not None and model.user.for_host(KIND, svc, settings.hosts.cluster_domain):
+            out.results.warning(f"{svc.name}: the split could not be applied: a VirtualService written for this "
+                                 "host is kept as it is", resource_ref=svc.item.ref(), file=svc.item.file_ref())
         return
+    split, ok = routes.resolve_split(svc, model, settings, out)
+    if not ok:
+        out.decline(svc, "its split cannot be applied (see the error)")
+        return
+    by_port = routes.port_routes(svc, out)
+    for number, r in by_port.items():
+        if _over_budget(r.timeout, r.retries):
+            out.results.warning(_budget_message(f"{svc.name} port {number} (services[].ports[])", r.timeout, r.retries),
+                                resource_ref=svc.item.ref(), file=svc.item.file_ref())
+    per_port = {n: (r.timeout, retries_field(r.retries)) for n, r in by_port.items()}
     # Unnamed ports are sniffed by Istio: HTTP routes apply once the traffic is detected
     # as HTTP, and are ignored otherwise.
     http_ports = [p.number for p in svc.ports if p.protocol in (HTTP, UNKNOWN)]
@@ -105,7 +141,8 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
                       "live longer than any timeout, which would cut them off")
     obj = build(name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
                 http_ports=http_ports, tcp_ports=tcp_ports, timeout=svc.config.timeout, no_timeout=streams,
-                retries=retries_field(svc.config.retries))
+                retries=retries_field(svc.config.retries), per_port=per_port, split=split,
+                export_to=export_to(settings, svc, out, KIND))
     if obj is None:
         out.decline(svc, "no port a VirtualService can route" if svc.ports else "the Service has no ports")
         return

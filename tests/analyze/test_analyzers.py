@@ -664,8 +664,10 @@ def test_analyzer(case, analyze_text):
 def test_every_analyzer_has_unit_cases():
     from fn.analyze import runner
 
+    from .test_resilience_analyzers import RESILIENCE_CASES
+
     # A case that makes the analyzer report, not only one where it stays silent.
-    firing = {a for a, _, expected in CASES.values() if expected}
+    firing = {a for a, _, expected in [*CASES.values(), *RESILIENCE_CASES.values()] if expected}
     assert set(runner.names(schema=False)) <= firing
 
 

@@ -46,7 +46,7 @@ def codes(findings, analyzer):
 
 def test_virtualservice_and_httproute_for_one_service(analyze_text):
     found = analyze_text(docs(SVC, ROUTE, VS), analyzers=["httproute.VirtualServiceAnalyzer"])
-    assert codes(found, "httproute.VirtualServiceAnalyzer") == [("IMF0001", "reviews")]
+    assert codes(found, "httproute.VirtualServiceAnalyzer") == [("IMF0101", "reviews")]
     assert "VirtualService other/reviews-vs" in found[0].message
     # A VirtualService bound to an ingress gateway only does not route mesh traffic.
     ingress = VS.replace("  http:", "  gateways: [istio-system/ingress]\n  http:")
@@ -55,7 +55,7 @@ def test_virtualservice_and_httproute_for_one_service(analyze_text):
 
 def test_l7_route_in_an_ambient_namespace_without_a_waypoint(analyze_text):
     found = analyze_text(docs(AMBIENT_NS, SVC, ROUTE), analyzers=["ambient.WaypointAnalyzer"])
-    assert codes(found, "ambient.WaypointAnalyzer") == [("IMF0002", "reviews")]
+    assert codes(found, "ambient.WaypointAnalyzer") == [("IMF0102", "reviews")]
     labelled = AMBIENT_NS.replace("ambient}", "ambient, istio.io/use-waypoint: waypoint}")
     assert analyze_text(docs(labelled, SVC, ROUTE), analyzers=["ambient.WaypointAnalyzer"]) == []
     service_opt_in = SVC.replace("namespace: shop}", "namespace: shop, labels: {istio.io/use-waypoint: wp}}")
@@ -70,7 +70,7 @@ def test_l7_route_in_an_ambient_namespace_without_a_waypoint(analyze_text):
 def test_virtualservice_in_an_ambient_namespace_without_a_waypoint(analyze_text):
     vs = VS.replace("namespace: other", "namespace: shop")
     found = analyze_text(docs(AMBIENT_NS, SVC, vs), analyzers=["ambient.WaypointAnalyzer"])
-    assert codes(found, "ambient.WaypointAnalyzer") == [("IMF0002", "reviews-vs")]
+    assert codes(found, "ambient.WaypointAnalyzer") == [("IMF0102", "reviews-vs")]
 
 
 def test_route_without_explicit_defaults(analyze_text):
@@ -84,7 +84,7 @@ spec:
   rules: [{backendRefs: [{name: db, port: 5432}]}]
 """
     found = analyze_text(bare, analyzers=["httproute.DefaultsAnalyzer"])
-    assert codes(found, "httproute.DefaultsAnalyzer") == [("IMF0003", "db")]
+    assert codes(found, "httproute.DefaultsAnalyzer") == [("IMF0103", "db")]
     assert found[0].level == "Info" and found[0].field == "spec.parentRefs[0].group"
     assert "spec.rules[0].backendRefs[0].weight" not in found[0].message  # shown: the first four, then a count
     assert "and 1 more" in found[0].message
@@ -102,7 +102,7 @@ spec:
 
 def test_selector_where_targetrefs_are_needed(analyze_text):
     found = analyze_text(docs(AMBIENT_NS, AUTHZ), analyzers=["ambient.TargetRefsAnalyzer"])
-    assert codes(found, "ambient.TargetRefsAnalyzer") == [("IMF0004", "reviews-get")]
+    assert codes(found, "ambient.TargetRefsAnalyzer") == [("IMF0104", "reviews-get")]
     attached = AUTHZ.replace("  selector: {matchLabels: {app: reviews}}",
                              "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]")
     assert analyze_text(docs(AMBIENT_NS, attached), analyzers=["ambient.TargetRefsAnalyzer"]) == []

@@ -308,14 +308,14 @@ def test_mutated_manifests_never_crash_the_analyzer_loader_or_an_analyzer(data):
 # ------------------------------------------------------------ analyze's directory walk
 
 tree_ops = st.lists(st.tuples(
-    st.sampled_from(["dir", "hidden-dir", "yaml", "yml", "json", "txt", "fifo", "link-dir"]),
+    st.sampled_from(["dir", "hidden-dir", "yaml", "yml", "json", "txt", "fifo", "link-dir", "link-loop"]),
     st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=25)
 
 
 @PROFILE
 @given(tree_ops)
 def test_the_directory_walk_ends_and_finds_every_manifest_once(ops):
-    """Any tree of folders, files, FIFOs and directory symlinks (loops included): the
+    """Any tree of folders, files, FIFOs and symlinks (loops of both kinds included): the
     walk ends, lists only regular *.yaml/*.yml/*.json files, each real file once, and
     all of them that are not inside a hidden folder; each FIFO gets a warning."""
     import os
@@ -350,6 +350,8 @@ def test_the_directory_walk_ends_and_finds_every_manifest_once(ops):
             elif op == "link-dir":
                 # Only to visible folders: a visible link into a hidden one is read, by design.
                 os.symlink(visible_dirs[b % len(visible_dirs)], os.path.join(parent, f"l{n}"))
+            elif op == "link-loop":  # a link to itself, named as no manifest is
+                os.symlink(os.path.join(parent, f"x{n}"), os.path.join(parent, f"x{n}"))
         warnings: list[str] = []
         found = expand([root], warnings)
         real = [os.path.realpath(p) for p in found]

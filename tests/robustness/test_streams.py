@@ -191,3 +191,15 @@ def test_analyze_output_to_a_full_disk_or_a_gone_reader(tmp_path):
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) != 0 and "cannot write the output" in err and "Traceback" not in err, err
+
+
+def test_output_to_a_text_only_stdout_still_works(monkeypatch):
+    # Embedders (and some test runners) put an io.StringIO in sys.stdout: it has no .buffer.
+    import io
+
+    from fn.cli import write_out
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    write_out("kind: Service # é\n")
+    assert out.getvalue() == "kind: Service # é\n"
