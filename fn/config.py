@@ -133,6 +133,7 @@ NameTemplate = Annotated[str, AfterValidator(_template(("name", "namespace"), _r
 LabelTemplate = Annotated[str, AfterValidator(_template(("name", "namespace"), _renders_label_value))]
 PathTemplate = Annotated[str, AfterValidator(_template(("dir", "name", "namespace", "mode"), _renders_path))]
 LoadBalancer = Literal["ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH"]
+RoutingApi = Literal["istio", "gateway-api"]
 TlsMode = Literal["ISTIO_MUTUAL", "auto"]
 
 SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system"]
@@ -259,6 +260,31 @@ class Paths(Model):
     destination_rule: PathTemplate = "{dir}/istio-destinationrule.yaml"
     virtual_service: PathTemplate = "{dir}/istio-virtualservice.yaml"
     peer_authentication: PathTemplate = "istio/peer-authentication-{mode}.yaml"
+    http_route: PathTemplate = "{dir}/gateway-httproute.yaml"
+    grpc_route: PathTemplate = "{dir}/gateway-grpcroute.yaml"
+    tcp_route: PathTemplate = "{dir}/gateway-tcproute.yaml"
+    waypoint: PathTemplate = Field("istio/waypoint-{namespace}.yaml", description="{namespace} of the waypoint.")
+
+
+class Routing(Model):
+    """Which API routes a Service's traffic: Istio's VirtualService, or the Kubernetes
+    Gateway API's routes attached to the Service (GAMMA)."""
+
+    api: RoutingApi | None = Field(
+        None,
+        description="istio: a VirtualService per Service; gateway-api: an HTTPRoute, GRPCRoute or TCPRoute per "
+        "Service port, with the Service as parentRef. Unset: gateway-api with injection.mode ambient, else istio.",
+    )
+    gateway_api_channel: Literal["standard", "experimental"] = Field(
+        "standard",
+        description="Gateway API CRD channel installed in the cluster. Route retries (HTTPRoute retry) exist "
+        "only in experimental; on standard they are dropped and reported.",
+    )
+    grpc: Literal["GRPCRoute", "HTTPRoute"] = Field(
+        "GRPCRoute",
+        description="Route kind for gRPC ports with gateway-api. GRPCRoute has no timeouts or retries (they are "
+        "dropped and reported); HTTPRoute keeps them (gRPC is HTTP/2).",
+    )
 
 
 
@@ -435,6 +461,7 @@ class ServiceOverride(Model):
     connection_pool: ConnectionPool | None = None
     split: Split | None = None
     ports: list[PortOverride] = Field(default_factory=list)
+    routing_api: RoutingApi | None = None
 
 
 class Exclude(Model):
@@ -554,6 +581,7 @@ class MeshSpec(Model):
     virtual_service: VirtualServiceConfig = Field(default_factory=VirtualServiceConfig)
     hosts: Hosts = Field(default_factory=Hosts)
     paths: Paths = Field(default_factory=Paths)
+    routing: Routing = Field(default_factory=Routing)
     services: list[ServiceOverride] = Field(default_factory=list)
     exclude: Exclude = Field(default_factory=Exclude)
     kustomize: Kustomize = Field(default_factory=Kustomize)

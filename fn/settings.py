@@ -106,6 +106,25 @@ class Paths:
     destination_rule: str = "{dir}/istio-destinationrule.yaml"
     virtual_service: str = "{dir}/istio-virtualservice.yaml"
     peer_authentication: str = "istio/peer-authentication-{mode}.yaml"
+    http_route: str = "{dir}/gateway-httproute.yaml"
+    grpc_route: str = "{dir}/gateway-grpcroute.yaml"
+    tcp_route: str = "{dir}/gateway-tcproute.yaml"
+    waypoint: str = "istio/waypoint-{namespace}.yaml"
+
+
+@dataclass(frozen=True)
+class Routing:
+    # None: gateway-api with injection.mode ambient, else istio (the model resolves it).
+    api: str | None = None
+    gateway_api_channel: str = "standard"
+    grpc: str = "GRPCRoute"
+
+    def default_api(self, injection_mode: str) -> str:
+        if self.api is not None:
+            return self.api
+        # VirtualService is only Alpha on waypoints, and ztunnel reads no routes at all:
+        # in ambient, the Gateway API is what Istio supports.
+        return "gateway-api" if injection_mode == "ambient" else "istio"
 
 
 @dataclass(frozen=True)
@@ -136,6 +155,7 @@ class ServiceOverride:
     connection_pool: Mapping[str, Any] | None = None
     split: Split | None = None
     ports: tuple[PortOverride, ...] = ()
+    routing_api: str | None = None
     given: frozenset[str] = frozenset()
 
 
@@ -340,6 +360,7 @@ class Settings:
     virtual_service: VirtualServiceSettings = field(default_factory=VirtualServiceSettings)
     hosts: Hosts = field(default_factory=Hosts)
     paths: Paths = field(default_factory=Paths)
+    routing: Routing = field(default_factory=Routing)
     services: tuple[ServiceOverride, ...] = ()
     exclude: Exclude = field(default_factory=Exclude)
     kustomize: Kustomize = field(default_factory=Kustomize)
@@ -395,6 +416,7 @@ def from_data(data: Mapping[str, Any]) -> Settings:
         virtual_service=VirtualServiceSettings(**vs),
         hosts=Hosts(**data["hosts"]),
         paths=Paths(**data["paths"]),
+        routing=Routing(**data["routing"]),
         services=tuple(_override(o) for o in data.get("services") or ()),
         exclude=Exclude(tuple(ex.get("names") or ()), tuple(ex.get("namespaces") or ()), _selector(ex.get("selector"))),
         kustomize=Kustomize(**data["kustomize"]),

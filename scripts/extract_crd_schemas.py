@@ -9,8 +9,10 @@ schemas are identical share one entry (v1, v1beta1 and v1alpha3 usually are).
     python scripts/extract_crd_schemas.py                 # rewrite the extract
     python scripts/extract_crd_schemas.py --check         # exit 1 if it is stale
     python scripts/extract_crd_schemas.py --source PATH   # another CRD file
+    python scripts/extract_crd_schemas.py --set gateway-api-standard   # the Gateway API's CRDs
 
-The default source is tests/data/schemas/istio-crds.gen.yaml (provenance beside it).
+The default source is tests/data/schemas/istio-crds.gen.yaml (provenance beside it); each
+--set has its own source and target (SETS below).
 """
 
 from __future__ import annotations
@@ -27,6 +29,16 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT / "tests" / "data" / "schemas" / "istio-crds.gen.yaml"
 TARGET = ROOT / "fn" / "analyze" / "schema" / "data" / "istio-crds.schemas.json"
+ISTIO_LABEL = "istio/api kubernetes/customresourcedefinitions.gen.yaml"
+# name -> (source, target, provenance label). The Gateway API bundles are the v1.6.1
+# release's standard-install.yaml and experimental-install.yaml.
+SETS = {
+    "istio": (DEFAULT_SOURCE, TARGET, ISTIO_LABEL),
+    **{f"gateway-api-{ch}": (ROOT.parent / "shared" / "schemas" / f"gateway-api-{ch}.gen.yaml",
+                             TARGET.parent / f"gateway-api-{ch}.schemas.json",
+                             f"kubernetes-sigs/gateway-api v1.6.1 config/crd {ch} channel")
+       for ch in ("standard", "experimental")},
+}
 
 # Keys of a schema node that hold documentation only. Property *names* are never
 # dropped: a field may well be called "description".
@@ -56,7 +68,7 @@ def strip_schema(node: Any) -> Any:
     return out
 
 
-def extract(source_text: str) -> dict[str, Any]:
+def extract(source_text: str, label: str = ISTIO_LABEL) -> dict[str, Any]:
     schemas: list[Any] = []
     index: dict[str, int] = {}
     kinds: dict[str, dict[str, Any]] = {}
@@ -84,7 +96,7 @@ def extract(source_text: str) -> dict[str, Any]:
                     entry["deprecationWarning"] = version["deprecationWarning"]
             kinds.setdefault(f"{group}/{version['name']}", {})[kind] = entry
     return {
-        "source": "istio/api kubernetes/customresourcedefinitions.gen.yaml",
+        "source": label,
         "license": "Apache-2.0",
         "sourceSha256": hashlib.sha256(source_text.encode()).hexdigest(),
         "kinds": {gv: dict(sorted(k.items())) for gv, k in sorted(kinds.items())},
@@ -92,21 +104,26 @@ def extract(source_text: str) -> dict[str, Any]:
     }
 
 
-def render(source_text: str) -> str:
-    return json.dumps(extract(source_text), sort_keys=False, separators=(",", ":")) + "\n"
+def render(source_text: str, label: str = ISTIO_LABEL) -> str:
+    return json.dumps(extract(source_text, label), sort_keys=False, separators=(",", ":")) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    ap.add_argument("--target", type=Path, default=TARGET)
+    ap.add_argument("--set", dest="set_", choices=sorted(SETS), default="istio")
+    ap.add_argument("--source", type=Path)
+    ap.add_argument("--target", type=Path)
     ap.add_argument("--check", action="store_true", help="exit 1 if the target differs from a fresh extract")
     args = ap.parse_args(argv)
-    fresh = render(args.source.read_text(encoding="utf-8"))
+    source, target, label = SETS[args.set_]
+    args.source = args.source or source
+    args.target = args.target or target
+    fresh = render(args.source.read_text(encoding="utf-8"), label)
     if args.check:
         current = args.target.read_text(encoding="utf-8") if args.target.exists() else ""
         if current != fresh:
-            print(f"{args.target} is stale; run: python scripts/extract_crd_schemas.py", file=sys.stderr)
+            print(f"{args.target} is stale; run: python scripts/extract_crd_schemas.py --set {args.set_}",
+                  file=sys.stderr)
             return 1
         return 0
     args.target.parent.mkdir(parents=True, exist_ok=True)

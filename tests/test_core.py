@@ -214,13 +214,18 @@ spec: {mtls: {mode: PERMISSIVE}}
 def test_injection_modes_label_namespaces(injection, label):
     _, results, items = run(pkg(NS, svc("cart")), typed({"injection": injection}))
     ns = next(i for i in items if i.kind == "Namespace")
-    assert ns.labels == {label[0]: label[1]}
+    # Ambient also sends the namespace to the waypoint its routes' timeouts need.
+    waypoint = {"istio.io/use-waypoint": "waypoint"} if injection["mode"] == "ambient" else {}
+    assert ns.labels == {label[0]: label[1], **waypoint}
     assert "labelled namespaces: shop" in results[-1].message
 
 
 def test_ambient_namespaces_get_no_istio_mutual():
-    objs, _, _ = run(pkg(NS, svc("cart"), deploy("cart")), typed({"injection": {"mode": "ambient"}}))
-    assert "trafficPolicy" not in by_kind(objs, "DestinationRule")["cart-destination"]["spec"]
+    objs, results, _ = run(pkg(NS, svc("cart"), deploy("cart")), typed({"injection": {"mode": "ambient"}}))
+    # Without ISTIO_MUTUAL and subsets (ztunnel and waypoints read neither) the rule
+    # would restate Istio's defaults, so there is none.
+    assert "cart-destination" not in by_kind(objs, "DestinationRule")
+    assert any("no ISTIO_MUTUAL: namespace shop is ambient" in m for m in messages(results))
 
 
 def test_injection_only_listed_namespaces():

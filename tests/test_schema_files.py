@@ -30,7 +30,7 @@ def test_schema_describes_every_spec_field_in_camel_case():
     schema = json.loads((SCHEMA_DIR / "function-config.schema.json").read_text())
     spec = schema["$defs"]["MeshSpec"]["properties"]
     assert {"defaultNamespace", "injection", "mtls", "destinationRule", "virtualService", "hosts", "paths",
-            "services", "exclude", "analyze"} <= set(spec)
+            "routing", "services", "exclude", "analyze"} <= set(spec)
     assert schema["$defs"]["MeshSpec"]["additionalProperties"] is False
 
 

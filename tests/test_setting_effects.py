@@ -47,7 +47,7 @@ kind: Service
 metadata: {name: web, namespace: shop, labels: {tier: frontend}}
 spec:
   selector: {app: web}
-  ports: [{name: http, port: 80}]
+  ports: [{name: http, port: 80}, {name: tcp-metrics, port: 9100}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -159,6 +159,18 @@ def path_of(objs, kind, name):
     return o["metadata"]["annotations"]["internal.config.kubernetes.io/path"]
 
 
+def route(objs, kind, name="cart"):
+    return by_kind(objs, kind).get(name) or {}
+
+
+def path_or_none(objs, kind, name):
+    o = by_kind(objs, kind).get(name)
+    return o["metadata"]["annotations"]["internal.config.kubernetes.io/path"] if o else None
+
+
+GW = {"api": "gateway-api"}
+
+
 def errors(results):
     return [r for r in results if r.severity == "error"]
 
@@ -170,7 +182,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], Check]] = {
     "defaultNamespace": ({"defaultNamespace": "shop"}, {},
                          lambda o, r, i: vs(o, "tools")["metadata"].get("namespace") == "shop"),
     "injection.mode": ({"injection": {"mode": "ambient"}}, {},
-                       lambda o, r, i: ns_labels(i) == {"istio.io/dataplane-mode": "ambient"}),
+                       lambda o, r, i: ns_labels(i) == {"istio.io/dataplane-mode": "ambient",
+                                                        "istio.io/use-waypoint": "waypoint"}),
     "injection.revision": ({"injection": {"mode": "revision", "revision": "1-24"}}, {},
                            lambda o, r, i: ns_labels(i) == {"istio.io/rev": "1-24"}),
     "injection.namespaces": ({"injection": {"namespaces": ["other"]}}, {},
@@ -217,6 +230,21 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], Check]] = {
                              lambda o, r, i: path_of(o, "VirtualService", "cart") == "mesh/cart-vs.yaml"),
     "paths.peerAuthentication": ({"paths": {"peerAuthentication": "mesh/pa-{mode}.yaml"}}, {"with_paths": True},
                                  lambda o, r, i: path_of(o, "PeerAuthentication", "default") == "mesh/pa-strict.yaml"),
+    "paths.httpRoute": ({"routing": GW, "paths": {"httpRoute": "mesh/{name}-route.yaml"}}, {"with_paths": True},
+                        lambda o, r, i: path_or_none(o, "HTTPRoute", "cart") == "mesh/cart-route.yaml"),
+    "paths.grpcRoute": ({"routing": GW, "paths": {"grpcRoute": "mesh/{name}-grpc.yaml"}}, {"with_paths": True},
+                        lambda o, r, i: path_or_none(o, "GRPCRoute", "cart") == "mesh/cart-grpc.yaml"),
+    "paths.tcpRoute": ({"routing": GW, "paths": {"tcpRoute": "mesh/{name}-tcp.yaml"}}, {"with_paths": True},
+                       lambda o, r, i: path_or_none(o, "TCPRoute", "web") == "mesh/web-tcp.yaml"),
+    "paths.waypoint": ({"injection": {"mode": "ambient"}, "paths": {"waypoint": "mesh/{namespace}-wp.yaml"}},
+                       {"with_paths": True}, lambda o, r, i: path_or_none(o, "Gateway", "waypoint") == "mesh/shop-wp.yaml"),
+    "routing.api": ({"routing": GW}, {},
+                    lambda o, r, i: vs(o) is None and route(o, "HTTPRoute")["spec"]["parentRefs"][0]["kind"] == "Service"),
+    "routing.gatewayApiChannel": ({"routing": {**GW, "gatewayApiChannel": "experimental"}}, {},
+                                  lambda o, r, i: route(o, "HTTPRoute").get("spec", {}).get("rules", [{}])[0].get("retry")
+                                  == {"attempts": 3}),
+    "routing.grpc": ({"routing": {**GW, "grpc": "HTTPRoute"}}, {},
+                     lambda o, r, i: bool(route(o, "HTTPRoute", "cart-grpc")) and not by_kind(o, "GRPCRoute")),
     "services[]": ({"services": [{"name": "cart", "timeout": "3s"}]}, {},
                    lambda o, r, i: {h["timeout"] for h in vs(o)["spec"]["http"]} == {"3s"}
                    and vs(o, "web")["spec"]["http"][0]["timeout"] == "30s"),

@@ -13,7 +13,7 @@ from fn.results import Results
 PAIRS = [
     (st.Settings, config.MeshSpec), (st.Injection, config.Injection), (st.MTLS, config.MTLS),
     (st.DestinationRuleSettings, config.DestinationRuleConfig), (st.VirtualServiceSettings, config.VirtualServiceConfig),
-    (st.Retries, config.Retries), (st.Hosts, config.Hosts), (st.Paths, config.Paths), (st.Exclude, config.Exclude),
+    (st.Retries, config.Retries), (st.Hosts, config.Hosts), (st.Paths, config.Paths), (st.Routing, config.Routing), (st.Exclude, config.Exclude),
     (st.Analyze, config.Analyze), (st.Kustomize, config.Kustomize), (st.LabelSelector, config.LabelSelector), (st.LabelRequirement, config.LabelRequirement),
     # resilience (issue 13)
     (st.Resilience, config.Resilience), (st.OutlierDetection, config.OutlierDetection),

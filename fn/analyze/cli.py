@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="namespace of objects that set none (default: leave them unset, as written)")
     p.add_argument("--cluster-domain", default="cluster.local",
                    help="cluster domain of Service hosts (name.namespace.svc.DOMAIN; default cluster.local)")
+    p.add_argument("--gateway-api-channel", choices=("standard", "experimental"), default="standard",
+                   help="Gateway API CRD channel to check Gateway API objects against (default standard)")
     p.add_argument("--list-analyzers", action="store_true", help="print the analyzer names and exit")
     return p
 
@@ -100,7 +102,8 @@ def main(argv: list[str]) -> int:
 
     try:
         findings = runner.run(loaded.resources, analyzers=wanted, mesh_config=mesh,
-                              schema=schema or _names_schema(wanted), cluster_domain=args.cluster_domain)
+                              schema=schema or _names_schema(wanted), cluster_domain=args.cluster_domain,
+                              gateway_api_channel=args.gateway_api_channel)
     except RecursionError:
         # Not reached within the nesting limit; should an analyzer still go too deep, the
         # input is what cannot be analyzed, and exit 1 would claim findings.

@@ -25,6 +25,9 @@ class ValidatorSpec(Model):
         True, alias="schema",
         description="Also check objects against Istio's CRD schemas and CEL rules (when installed).",
     )
+    gateway_api_channel: Literal["standard", "experimental"] = Field(
+        "standard", description="Gateway API CRD channel the schema checks use for Gateway API objects.",
+    )
     # An empty list would run nothing and pass whatever the input: refused, like an
     # empty `analyze --analyzers`.
     analyzers: list[str] | None = Field(

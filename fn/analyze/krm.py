@@ -44,7 +44,8 @@ def validate(items: list[Item], function_config: dict[str, Any], results: Result
     resources = from_items(items)
     mesh = spec.mesh_config if spec.mesh_config is not None else mesh_config_from(resources)
     schema = spec.schema_ and runner.schema_available()
-    findings = runner.run(resources, analyzers=spec.analyzers, mesh_config=mesh, schema=schema)
+    findings = runner.run(resources, analyzers=spec.analyzers, mesh_config=mesh, schema=schema,
+                          gateway_api_channel=spec.gateway_api_channel)
     for f in findings:
         results.append(to_result(f, spec.fail_on))
     counts = {level: sum(1 for f in findings if f.level == level) for level in runner.LEVELS}
@@ -72,7 +73,10 @@ def generated_families(settings: Settings) -> frozenset[str]:
     kinds = {p.kind for p in POLICIES if p.kind and p.enabled(settings)}
     if settings.request_authentication.providers:
         kinds.add("AuthorizationPolicy")  # requireJwt pairs a DENY policy
-    return frozenset({"deprecation"} | {FAMILY_OF_KIND.get(k, k.lower()) for k in kinds})
+    # The Gateway API routes' and the waypoint's checks (fn/analyze/analyzers/httproute_*,
+    # ambient_*) look at every route and waypoint the run leaves.
+    return frozenset({"deprecation", "httproute", "ambient"} | {FAMILY_OF_KIND.get(k, k.lower()) for k in kinds})
+GATEWAY_API_GROUPS = ("gateway.networking.k8s.io",)
 
 
 def check_generated(items: list[Item], settings: Settings) -> Results:
@@ -83,12 +87,15 @@ def check_generated(items: list[Item], settings: Settings) -> Results:
     out = Results()
     resources = from_items(items, default_namespace=settings.default_namespace or "")
     mesh = mesh_config_from(resources) or {"rootNamespace": settings.mtls.root_namespace}
-    schema = settings.analyze.schema_ and runner.schema_available()
+    # Generated Gateway API objects are always checked against the channel's CRDs: their
+    # CEL rules are where a route goes wrong (backendRequest > request, a missing port).
+    gateway = any(i.group in GATEWAY_API_GROUPS and is_generated(i) for i in items)
+    schema = (settings.analyze.schema_ or gateway) and runner.schema_available()
     domain = settings.hosts.cluster_domain
     # Only analyzers that report on the kinds the generator makes can find a defect in
     # it; the others would cost start-up on every run and could only be filtered out.
     findings = runner.run(resources, mesh_config=mesh, schema=schema, cluster_domain=domain,
-                          families=generated_families(settings))
+                          families=generated_families(settings), gateway_api_channel=settings.routing.gateway_api_channel)
     for f in findings:
         item = f.resource.item
         if f.name == "InternalError":

@@ -177,6 +177,7 @@ class Context:
     resources: list[Resource]
     mesh_config: dict[str, Any] = field(default_factory=dict)
     cluster_domain: str = "cluster.local"  # of Service FQDNs, name.namespace.svc.<domain>
+    gateway_api_channel: str = "standard"  # the Gateway API CRDs schema checks use
     _by_kind: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
     _by_gk: dict[GK, list[Resource]] = field(default_factory=dict, repr=False)
     _by_name: dict[tuple[GK, str, str], Resource] = field(default_factory=dict, repr=False)

@@ -62,3 +62,13 @@ def gateways(spec: dict[str, Any]) -> list[str]:
 
 def hosts(spec: dict[str, Any]) -> list[str]:
     return [as_str(h) for h in as_list(spec.get("hosts"))]
+
+
+def service_parents(route: Any) -> list[tuple[str, str]]:
+    """(namespace, name) of the Services a route attaches to (GAMMA parentRefs)."""
+    out = []
+    for ref in as_list(route.spec.get("parentRefs")):
+        ref = as_dict(ref)
+        if as_str(ref.get("kind")) == "Service" and as_str(ref.get("group")) in ("", "core") and ref.get("name"):
+            out.append((as_str(ref.get("namespace")) or route.ns, as_str(ref.get("name"))))
+    return out

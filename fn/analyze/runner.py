@@ -227,12 +227,13 @@ def run(
     dedupe: bool = True,
     cluster_domain: str = "cluster.local",
     families: frozenset[str] | None = None,
+    gateway_api_channel: str = "standard",
 ) -> list[Finding]:
     """Findings of the selected analyzers, sorted as istioctl prints them (level, code,
     resource) and, unless ``dedupe`` is off, without repeats."""
     classes = select(analyzers, schema, families)
     ctx = Context(resources=[r for r in resources if not _ignored(r)], mesh_config=dict(mesh_config or {}),
-                  cluster_domain=cluster_domain)
+                  cluster_domain=cluster_domain, gateway_api_channel=gateway_api_channel)
     findings: list[Finding] = []
     for cls in classes:
         sink: list[Finding] = []

@@ -14,15 +14,18 @@ from ..settings import Settings
 from . import ingress
 from . import namespaces as nsd
 from . import serviceconfig, workloads as wl
-from .ports import is_stream, port_protocol
+from . import waypoints as wp
 from .ingress import IngressRoute
+from .ports import is_grpc, is_stream, port_protocol
+from .types import AMBIENT, ANY_NAMESPACE, MeshModel, Namespace, Port, Service, UserObjects, Workload
 
 if TYPE_CHECKING:
     from ..callgraph import CallGraph
-from .types import ANY_NAMESPACE, MeshModel, Namespace, Port, Service, UserObjects, Workload
 
 NETWORKING = "networking.istio.io"
 SECURITY = "security.istio.io"
+GATEWAY_API = "gateway.networking.k8s.io"
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TCPRoute")
 # Istio kinds a person may write for a host, and where the host is.
 # Bounds the work: N Services that each select the same N workloads would otherwise
 # give N^2 subsets from an input of a few hundred kilobytes.
@@ -35,15 +38,22 @@ def _user_objects(items: list[Item], default_ns: str, results: Results) -> tuple
     names: set[tuple[str, str, str]] = set()
     hosts: dict[str, dict[tuple[str, str], Item]] = {k: {} for k in HOST_FIELDS}
     peer_auth: dict[str, Item] = {}
+    routes: dict[str, dict[tuple[str, str], Item]] = {k: {} for k in ROUTE_KINDS}
+    waypoints: dict[tuple[str, str], Item] = {}
+    istio: list[tuple[str, Item]] = []
     paths = set()
     for item in items:
         if item.path:
             paths.add(item.path)
         group, kind = item.group, item.kind
+        if group == GATEWAY_API:
+            _gateway_api_object(item, default_ns, names, routes, waypoints)
+            continue
         if group not in (NETWORKING, SECURITY):
             continue
         ns = item.namespace or default_ns
         names.add((kind, ns, item.name))
+        istio.append((ns, item))
         if kind == "PeerAuthentication" and not item.get("spec", "selector"):
             # Only a policy without a selector covers a whole namespace (or, in the root
             # namespace, the mesh); a selector-scoped one named "default" does not.
@@ -62,7 +72,25 @@ def _user_objects(items: list[Item], default_ns: str, results: Results) -> tuple
                     if "." in host:
                         # Qualified hosts mean the same Service from whichever namespace.
                         hosts[kind][(ANY_NAMESPACE, host)] = item
-    return UserObjects(frozenset(names), hosts, frozenset(paths)), peer_auth
+    return UserObjects(frozenset(names), hosts, frozenset(paths), routes, waypoints, tuple(istio)), peer_auth
+
+
+def _gateway_api_object(item: Item, default_ns: str, names: set[tuple[str, str, str]],
+                        routes: dict[str, dict[tuple[str, str], Item]],
+                        waypoints: dict[tuple[str, str], Item]) -> None:
+    """A person's route attached to a Service (GAMMA: a parentRef of group "" and kind
+    Service), or a person's waypoint."""
+    ns = item.namespace or default_ns
+    names.add((item.kind, ns, item.name))
+    if item.kind == "Gateway" and item.get("spec", "gatewayClassName") == wp.WAYPOINT_CLASS:
+        waypoints[(ns, item.name)] = item
+    if item.kind not in routes:
+        return
+    refs = item.get("spec", "parentRefs")
+    for ref in refs if isinstance(refs, list) else []:
+        if isinstance(ref, dict) and ref.get("kind") == "Service" and ref.get("group") in ("", "core") \
+                and isinstance(ref.get("name"), str):
+            routes[item.kind].setdefault((str(ref.get("namespace") or ns), ref["name"]), item)
 
 
 def root_namespace(items: list[Item], settings: Settings) -> tuple[str, str]:
@@ -116,8 +144,9 @@ def _ports(item: Item, spec: dict[str, Any], results: Results) -> tuple[Port, ..
             return None
         target = p.get("targetPort", number)
         target = target if isinstance(target, int) and not isinstance(target, bool) else str(target)
-        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), is_stream(p),
-                        int(target) if isinstance(target, str) and target.isdigit() else target))
+        out.append(Port(number, str(p.get("name") or ""), port_protocol(p), stream=is_stream(p),
+                        target=int(target) if isinstance(target, str) and target.isdigit() else target,
+                        grpc=is_grpc(p)))
     return tuple(out)
 
 
@@ -132,6 +161,9 @@ def _sidecar(selector: dict[str, str], pods: list[Workload], ns: Namespace) -> t
         return False, f"mTLS is disabled in namespace {ns.name or '(none set)'} by {ns.mtls_reason}"
     if pods and all(s is True for s in said):
         return True, pods[0].sidecar_reason
+    if ns.dataplane == AMBIENT:
+        return False, (f"namespace {ns.name or '(none set)'} is ambient ({ns.dataplane_reason}): ztunnel does "
+                       "mTLS between workloads, and ISTIO_MUTUAL is a sidecar setting")
     if ns.injected:
         return True, ns.dataplane_reason
     return False, (f"namespace {ns.name or '(none set)'} is not known to be sidecar-injected, and an explicit "
@@ -261,15 +293,16 @@ def build(items: list[Item], settings: Settings) -> tuple[MeshModel, Results]:
         services.append(Service(
             item=item, namespace=ns, name=name, type=kind, selector=selector, ports=ports,
             workloads=tuple(selected), host=_host(settings, item, name, ns, results), config=config,
-            skip=skip, sidecar=sidecar, sidecar_reason=why,
+            skip=skip, sidecar=sidecar, sidecar_reason=why, dataplane=facts.dataplane,
         ))
     _warn_about(services, namespaces, results)
+    services, plans = wp.plan(services, namespaces, user, settings)
     root_in_package = any((i.namespace or default_ns) == root or (i.kind == "Namespace" and i.name == root)
                           for i in items)
     calls, ingress = _calls(items, settings, default_ns, pods, results)
     model = MeshModel(namespaces=namespaces, services=tuple(services), workloads=tuple(pods), user=user,
                       root_namespace=root, root_namespace_reason=root_why, mesh_namespaces=tuple(mesh_ns),
-                      root_in_package=root_in_package, calls=calls, ingress=ingress)
+                      root_in_package=root_in_package, calls=calls, ingress=ingress, waypoints=plans)
     return model, results
 
 

@@ -86,19 +86,20 @@ def decide_labels(namespace_items: list[Item], settings: Settings, root: str,
         else:
             mode, why = NO_MESH, f"namespace {name} carries no injection label"
         out[name] = Labelling(item, labels, add, refused, on_mesh, mode, why)
-    if inj.mode in ("enabled", "revision"):
-        # Listed namespaces count as injected even when their Namespace object lives in
-        # another repository: the user told us they are on the mesh.
+    if inj.mode in ("enabled", "revision", "ambient"):
+        # Listed namespaces count as on the mesh even when their Namespace object lives in
+        # another repository: the user told us they are.
+        listed = AMBIENT if inj.mode == "ambient" else SIDECAR
         for name in chosen:
             if name not in out:
-                out[name] = Labelling(None, {}, {}, None, False, SIDECAR,
+                out[name] = Labelling(None, {}, {}, None, False, listed,
                                       f"injection.namespaces lists {name}")
     # Items without a namespace get one later (kustomize's namespace:, kpt's
     # set-namespace). When the package holds a single application namespace, that is
     # where they will land.
     apps = [i.name for i in namespace_items if i.name not in system]
-    if not default_namespace and len(apps) == 1 and out[apps[0]].dataplane == SIDECAR and "" not in out:
-        out[""] = Labelling(None, {}, {}, None, False, SIDECAR,
+    if not default_namespace and len(apps) == 1 and out[apps[0]].dataplane in (SIDECAR, AMBIENT) and "" not in out:
+        out[""] = Labelling(None, {}, {}, None, False, out[apps[0]].dataplane,
                             f"items without a namespace land in {apps[0]}, the package's only application namespace")
     return out
 

@@ -16,3 +16,8 @@ def port_protocol(port: Mapping[str, Any]) -> str:
 
 def is_stream(port: Mapping[str, Any]) -> bool:
     return protocol.is_stream(port)
+
+
+def is_grpc(port: Mapping[str, Any]) -> bool:
+    """gRPC proper (HTTP/2), which a GRPCRoute can route; gRPC-Web is HTTP/1."""
+    return protocol.istio_protocol(port) == protocol.GRPC

@@ -19,6 +19,7 @@ PREFIX = "istio-mesh-fn.dev/"
 LOAD_BALANCERS = ("ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH")
 TLS_MODES = ("ISTIO_MUTUAL", "auto")
 NO_TIMEOUT = ("0s", "0", "none")
+ROUTING_APIS = ("istio", "gateway-api")
 
 
 class BadValue(ValueError):
@@ -134,6 +135,7 @@ ANNOTATIONS: dict[str, Callable[[str], object]] = {
     "outlier-detection": _skip,
     "connection-pool": _connection_pool,
     "split": _split,
+    "routing-api": _choice(ROUTING_APIS),
 }
 
 
@@ -188,8 +190,11 @@ def resolve(settings: Settings, override: tuple[int, ServiceOverride] | None,
     values: dict[str, object] = {
         "timeout": vs.timeout, "retries": vs.retries, "load_balancer": dr.load_balancer,
         "tls_mode": dr.tls_mode, "subset_label": dr.subset_label,
+        "routing_api": settings.routing.default_api(settings.injection.mode),
     }
     sources = dict.fromkeys(values, "global")
+    if settings.routing.api is None:
+        sources["routing_api"] = f"global (routing.api unset, injection.mode {settings.injection.mode})"
     if override is not None:
         i, o = override
         for name in o.given & values.keys():
@@ -212,6 +217,7 @@ def resolve(settings: Settings, override: tuple[int, ServiceOverride] | None,
         load_balancer=values["load_balancer"] if isinstance(values["load_balancer"], str) else None,
         tls_mode=str(values["tls_mode"]),
         subset_label=str(values["subset_label"]),
+        routing_api=str(values["routing_api"]),
         sources=sources,
         **resilience,
     )

@@ -30,6 +30,8 @@ class Port:
     stream: bool = False
     # The pods' port: a number, or a container port name (targetPort; the port itself when unset).
     target: int | str | None = None
+    # An HTTP-family port that carries gRPC (GRPCRoute can route it; grpc-web is HTTP/1).
+    grpc: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class ServiceConfig:
     load_balancer: str | None
     tls_mode: str
     subset_label: str
+    # "istio" (VirtualService) or "gateway-api" (HTTPRoute/GRPCRoute/TCPRoute, GAMMA).
+    routing_api: str = "istio"
     sources: Mapping[str, str] = field(default_factory=dict)
     # resilience (issue 13). None: not set for this Service.
     outlier_detection: OutlierDetection | None = None
@@ -88,6 +92,16 @@ class Service:
     # Whether every endpoint of the Service will have a sidecar that speaks Istio mTLS.
     sidecar: bool
     sidecar_reason: str
+    # The data plane of its namespace (SIDECAR, AMBIENT, NO_MESH).
+    dataplane: str = NO_MESH
+    # The waypoint its L7 traffic goes through in ambient mode (a Gateway name in its
+    # namespace), or None; and why.
+    waypoint: str | None = None
+    waypoint_reason: str = ""
+
+    @property
+    def ambient(self) -> bool:
+        return self.dataplane == AMBIENT
 
     @property
     def key(self) -> tuple[str, str]:
@@ -133,6 +147,21 @@ class UserObjects:
     hosts: Mapping[str, Mapping[tuple[str, str], Item]]
     # File paths of the input (kpt): a generated object never lands in a person's file.
     paths: frozenset[str]
+    # Gateway API route kind -> (namespace, Service name) -> a person's route whose
+    # parentRefs attach it to that Service (GAMMA).
+    routes: Mapping[str, Mapping[tuple[str, str], Item]] = field(default_factory=dict)
+    # (namespace, name) -> a person's waypoint Gateway (gatewayClassName istio-waypoint).
+    waypoints: Mapping[tuple[str, str], Item] = field(default_factory=dict)
+    # Every Istio networking/security object a person wrote, in input order, with the
+    # namespace it lands in: what a move to ambient may have to migrate.
+    istio: tuple[tuple[str, Item], ...] = ()
+
+    def route_for(self, svc: "Service", kinds: tuple[str, ...] = ("HTTPRoute", "GRPCRoute", "TCPRoute")) -> Item | None:
+        for kind in kinds:
+            hit = self.routes.get(kind, {}).get(svc.key)
+            if hit is not None:
+                return hit
+        return None
 
     def for_host(self, kind: str, svc: Service, cluster_domain: str) -> Item | None:
         """A person's ``kind`` for this Service's host. A short host resolves in the
@@ -150,6 +179,24 @@ class UserObjects:
 
 
 ANY_NAMESPACE = "*"
+
+
+@dataclass(frozen=True)
+class WaypointPlan:
+    """A waypoint to generate in one ambient namespace, and who is told to use it: the
+    Namespace item when the package holds it, else the Services themselves."""
+
+    namespace: str
+    name: str
+    services: tuple[str, ...]
+    # Items to label istio.io/use-waypoint=<name> (those not labelled so already).
+    label_items: tuple[Item, ...]
+    reason: str
+    # False when a person's waypoint of that name is in the input: it is used as is.
+    generate: bool = True
+    # The namespace it will land in: ``namespace``, or for items that set none, the
+    # package's only application namespace (for file paths; metadata stays unset).
+    lands_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +218,8 @@ class MeshModel:
     calls: CallGraph | None = None
     # Which gateway identity reaches which Service (same condition).
     ingress: tuple[IngressRoute, ...] = ()
+    # Waypoints this run generates: namespace -> its plan.
+    waypoints: Mapping[str, "WaypointPlan"] = field(default_factory=dict)
 
     def namespace(self, name: str) -> Namespace:
         found = self.namespaces.get(name)

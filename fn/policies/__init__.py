@@ -4,8 +4,8 @@ section, and one line here."""
 
 from __future__ import annotations
 
-from . import (authorizationpolicy, destinationrule, namespacelabels, peerauthentication, requestauthentication,
-               serviceentry, sidecar, virtualservice)
+from . import (ambientmigration, authorizationpolicy, destinationrule, grpcroute, httproute, namespacelabels,
+               peerauthentication, requestauthentication, serviceentry, sidecar, tcproute, virtualservice, waypoint)
 from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
 
 POLICIES: tuple[Policy, ...] = (
@@ -14,6 +14,11 @@ POLICIES: tuple[Policy, ...] = (
     Policy(virtualservice.API_VERSION, virtualservice.KIND, virtualservice.enabled, virtualservice.generate),
     Policy(peerauthentication.API_VERSION, peerauthentication.KIND, peerauthentication.enabled,
            peerauthentication.generate),
+    Policy(httproute.API_VERSION, httproute.KIND, httproute.enabled, httproute.generate, quiet=True),
+    Policy(grpcroute.API_VERSION, grpcroute.KIND, grpcroute.enabled, grpcroute.generate, quiet=True),
+    Policy(tcproute.API_VERSION, tcproute.KIND, tcproute.enabled, tcproute.generate, quiet=True),
+    Policy(waypoint.API_VERSION, waypoint.KIND, waypoint.enabled, waypoint.generate, quiet=True),
+    Policy("v1", None, ambientmigration.enabled, ambientmigration.generate),
     Policy(authorizationpolicy.API_VERSION, authorizationpolicy.KIND, authorizationpolicy.enabled,
            authorizationpolicy.generate, opt_in=True),
     Policy(requestauthentication.API_VERSION, requestauthentication.KIND, requestauthentication.enabled,

@@ -55,6 +55,9 @@ class Policy:
     # An opt-in kind appears in the run's summary only when enabled, so adding one leaves
     # the default output unchanged.
     opt_in: bool = False
+    # Named in the run's summary only when it generated something (kinds added after
+    # the summary's wording was fixed by the golden outputs).
+    quiet: bool = False
 
     @property
     def group(self) -> str:

@@ -109,6 +109,12 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
         mutual = False
         out.note(svc, f"no ISTIO_MUTUAL: {svc.sidecar_reason}")
     subset_list = subsets(svc.config.subset_label, [w.pod_labels for w in svc.workloads])
+    if svc.ambient and subset_list:
+        # Ambient: ztunnel reads no subsets, and waypoints do not support them.
+        where = "its waypoint does not support subsets" if svc.waypoint else "ztunnel routes at L4 and reads no subsets"
+        out.note(svc, f"no subsets in ambient mode: {where}; split traffic by version with per-version Services "
+                 "and route weights")
+        subset_list = []
     if len(subset_list) > MAX_SUBSETS:
         out.results.error(f"{svc.name}: {len(subset_list)} distinct {svc.config.subset_label} values would become "
                           f"subsets (limit {MAX_SUBSETS}); generated no DestinationRule for it",

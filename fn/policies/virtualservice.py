@@ -94,6 +94,21 @@ def _timed(rule: dict[str, Any], port: int, timeout: str | None, retries: dict[s
 
 def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> None:
     cfg = settings.virtual_service
+    # Never a VirtualService and a Gateway API route for one Service: Istio leaves mixing
+    # the two undefined. The model says which API routes it.
+    if svc.config.routing_api == "gateway-api":
+        out.decline(svc, "routed by Gateway API routes (routing.api gateway-api)")
+        if svc.config.split is not None:
+            # Gateway API has no subsets: a split needs per-version Services, not generated yet.
+            out.results.warning(f"{svc.name}: the split is not applied: Gateway API routes split over per-version "
+                                "Services, which this function does not generate yet (use routing.api istio for it)",
+                                resource_ref=svc.item.ref(), file=svc.item.file_ref())
+        return
+    theirs = model.user.route_for(svc)
+    if theirs is not None:
+        out.note(svc, f"no VirtualService: the {theirs.describe()} written for this Service routes it")
+        out.decline(svc, f"kept the {theirs.describe()} written for this Service")
+        return
     name = free_name(KIND, cfg.name_template, cfg.labels, model, settings, svc, out)
     if name is None:
         if svc.config.split is not None and model.user.for_host(KIND, svc, settings.hosts.cluster_domain):

@@ -499,6 +499,60 @@ spec:
 })
 
 
+# istio-mesh-fn's own Gateway API and ambient checks (more in test_gateway_api_analyzers.py).
+_ROUTE = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reviews, namespace: shop}
+spec:
+  parentRefs: [{group: "", kind: Service, name: reviews, port: 9080}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    backendRefs: [{group: "", kind: Service, name: reviews, port: 9080, weight: 1}]
+    timeouts: {request: 10s}
+"""
+_AMBIENT = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio.io/dataplane-mode: ambient}}
+"""
+_AUTHZ_L7 = """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: reviews-get, namespace: shop}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {methods: [GET]}}]}]
+"""
+CASES.update({
+    "httproute-and-virtualservice": (
+        "httproute.VirtualServiceAnalyzer",
+        docs(SVC, _ROUTE, vs("reviews-vs", "  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}")),
+        [("VirtualServiceAndRouteForOneService", "HTTPRoute shop/reviews", "shop/reviews-vs")],
+    ),
+    "httproute-alone": ("httproute.VirtualServiceAnalyzer", docs(SVC, _ROUTE), []),
+    "route-without-defaults": (
+        "httproute.DefaultsAnalyzer",
+        _ROUTE.replace('group: "", kind: Service, name: reviews, port: 9080, weight: 1', "name: reviews, port: 9080"),
+        [("RouteWithoutExplicitDefaults", "HTTPRoute shop/reviews", "backendRefs[0].group")],
+    ),
+    "route-with-defaults": ("httproute.DefaultsAnalyzer", _ROUTE, []),
+    "ambient-route-without-waypoint": (
+        "ambient.WaypointAnalyzer", docs(_AMBIENT, SVC, _ROUTE),
+        [("L7PolicyWithoutWaypoint", "HTTPRoute shop/reviews", "ambient namespace shop")],
+    ),
+    "ambient-route-with-waypoint": (
+        "ambient.WaypointAnalyzer",
+        docs(_AMBIENT.replace("ambient}", "ambient, istio.io/use-waypoint: waypoint}"), SVC, _ROUTE), [],
+    ),
+    "ambient-l7-authz-on-selector": (
+        "ambient.TargetRefsAnalyzer", docs(_AMBIENT, _AUTHZ_L7),
+        [("SelectorWhereTargetRefsNeeded", "AuthorizationPolicy shop/reviews-get", "targetRefs")],
+    ),
+    "sidecar-l7-authz-on-selector": ("ambient.TargetRefsAnalyzer", docs(NS_INJECTED, _AUTHZ_L7), []),
+})
+
+
 # Istio's own validation, one analyzer per kind (full tables: test_validation_istio.py).
 CASES.update({
     "istio-validation-subset-name-from-version": (
@@ -641,3 +695,4 @@ def test_online_boutique_reference_config(analyze_text):
     text += "\n---\n" + (folder / "istio-reference" / "istio-manifests.yaml").read_text()
     errors = [f"{f.resource.ref()}: {f.message}" for f in analyze_text(text) if f.level == "Error"]
     assert errors == []
+

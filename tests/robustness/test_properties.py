@@ -21,7 +21,7 @@ from fn.resourcelist import parse_documents
 from ._support import PROFILE, assert_no_anchors, identity, resource_list, rl_items, run_text, text_of
 from .packages import package
 
-OWNED_NAMESPACE_LABELS = (INJECTION, REVISION, DATAPLANE)
+OWNED_NAMESPACE_LABELS = (INJECTION, REVISION, DATAPLANE, "istio.io/use-waypoint")
 
 # What the properties found once, kept as explicit examples so they are always run.
 LONE_NAMESPACE = (["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop"], None)

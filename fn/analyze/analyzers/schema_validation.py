@@ -1,4 +1,5 @@
-"""IST0106 SchemaValidationError from Istio's CRDs: every Istio object checked against
+"""IST0106 SchemaValidationError from Istio's CRDs (and the Gateway API's, of the channel
+chosen): every Istio and Gateway API object checked against
 the OpenAPI v3 schema and the CEL rules of its served version, as the API server would
 on ``kubectl apply`` (strict field validation: unknown fields are errors).
 
@@ -22,5 +23,5 @@ class SchemaValidationAnalyzer(Analyzer):
         from .. import schema
 
         for resource in ctx.resources:
-            for issue in schema.validate(resource.obj):
+            for issue in schema.validate(resource.obj, ctx.gateway_api_channel):
                 report("SchemaValidationError", resource, issue.text, field=issue.path or None)

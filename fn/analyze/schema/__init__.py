@@ -17,14 +17,15 @@ from .issues import Issue
 __all__ = ["Issue", "known_kind", "validate"]
 
 
-def validate(obj: dict[str, Any]) -> list[Issue]:
-    """Every schema violation in ``obj`` (plain Python values, as read from YAML/JSON).
+def validate(obj: dict[str, Any], channel: str = "standard") -> list[Issue]:
+    """Every schema violation in ``obj`` (plain Python values, as read from YAML/JSON);
+    Gateway API objects against the CRDs of ``channel`` (standard or experimental).
 
     Objects of other API groups yield nothing; an Istio group with a kind or version no
     CRD serves yields one issue (``no matches for kind ...``)."""
     from .validator import validate as _validate
 
-    return _validate(obj)
+    return _validate(obj, channel)
 
 
 def known_kind(api_version: str, kind: str) -> bool:

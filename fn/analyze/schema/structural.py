@@ -107,10 +107,10 @@ class Node:
 
 
 @lru_cache(maxsize=None)
-def compiled(index: int) -> Node:
+def compiled(index: int, dataset: str = "istio") -> Node:
     from . import catalog
 
-    return Node(catalog.data()["schemas"][index])
+    return Node(catalog.data(dataset)["schemas"][index])
 
 
 # ------------------------------------------------------------------ helpers
