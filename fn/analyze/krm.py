@@ -66,17 +66,21 @@ def _count(n: int, noun: str) -> str:
 FAMILY_OF_KIND = {"AuthorizationPolicy": "authz"}
 
 
-def generated_families(settings: Settings) -> frozenset[str]:
-    """The families that report on the kinds this run generates, from the policy registry."""
+GATEWAY_API_GROUPS = ("gateway.networking.k8s.io",)
+
+
+def generated_families(settings: Settings, gateway_api: bool = False) -> frozenset[str]:
+    """The families that report on the kinds this run generates, from the policy registry.
+    ``gateway_api``: the run generated Gateway API objects (routes, a waypoint), whose
+    checks live in the httproute and ambient families; their kind names would otherwise
+    pick Istio's own Gateway checks."""
     from ..policies import POLICIES
 
-    kinds = {p.kind for p in POLICIES if p.kind and p.enabled(settings)}
+    kinds = {p.kind for p in POLICIES if p.kind and p.enabled(settings) and p.group not in GATEWAY_API_GROUPS}
     if settings.request_authentication.providers:
         kinds.add("AuthorizationPolicy")  # requireJwt pairs a DENY policy
-    # The Gateway API routes' and the waypoint's checks (fn/analyze/analyzers/httproute_*,
-    # ambient_*) look at every route and waypoint the run leaves.
-    return frozenset({"deprecation", "httproute", "ambient"} | {FAMILY_OF_KIND.get(k, k.lower()) for k in kinds})
-GATEWAY_API_GROUPS = ("gateway.networking.k8s.io",)
+    extra = {"httproute", "ambient"} if gateway_api else set()
+    return frozenset({"deprecation"} | extra | {FAMILY_OF_KIND.get(k, k.lower()) for k in kinds})
 
 
 def check_generated(items: list[Item], settings: Settings) -> Results:
@@ -95,7 +99,7 @@ def check_generated(items: list[Item], settings: Settings) -> Results:
     # Only analyzers that report on the kinds the generator makes can find a defect in
     # it; the others would cost start-up on every run and could only be filtered out.
     findings = runner.run(resources, mesh_config=mesh, schema=schema, cluster_domain=domain,
-                          families=generated_families(settings), gateway_api_channel=settings.routing.gateway_api_channel)
+                          families=generated_families(settings, gateway), gateway_api_channel=settings.routing.gateway_api_channel)
     for f in findings:
         item = f.resource.item
         if f.name == "InternalError":
