@@ -99,6 +99,11 @@ def _generate(path: str, items: list["Item"]) -> tuple[list["Item"], "Settings"]
     settings; None (said why) when it cannot run."""
     import copy
 
+    from yaml.nodes import MappingNode
+
+    from . import yamlnodes as yn
+    from .items import INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, Item
+
     from .cli import _read_config
     from .limits import Budget
     from .core import transform
@@ -116,5 +121,12 @@ def _generate(path: str, items: list["Item"]) -> tuple[list["Item"], "Settings"]
         for r in results:
             print(f"{PROG}: error: {r.describe()}", file=sys.stderr)
         return None
-    out, _ = transform([copy.deepcopy(i) for i in items], settings)
+    # A preview: where kpt would write the policies does not matter, and the file names
+    # this command put on the items for the evidence are not package paths.
+    copies = [Item(copy.deepcopy(i.node)) for i in items]
+    for c in copies:
+        anns = yn.get_path(c.node, "metadata", "annotations")
+        if isinstance(anns, MappingNode):
+            anns.value = [(k, v) for k, v in anns.value if k.value not in (PATH, LEGACY_PATH, INDEX, LEGACY_INDEX)]
+    out, _ = transform(copies, settings)
     return out, settings

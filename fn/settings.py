@@ -17,6 +17,13 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from .results import Results
+# The sections' dataclasses live beside this module; they are importable from here.
+from .settings_resilience import (
+    OutlierDetection as OutlierDetection, TcpPool as TcpPool, HttpPool as HttpPool, ConnectionPool as ConnectionPool, Resilience as Resilience, StringMatch as StringMatch, SplitMatch as SplitMatch, Split as Split, PortOverride as PortOverride,
+)  # noqa: F401
+from .settings_zerotrust import (
+    AllowRule as AllowRule, IngressGateway as IngressGateway, Authorization as Authorization, JwtProvider as JwtProvider, RequestAuthentication as RequestAuthentication, Egress as Egress, _authorization, _request_authentication,
+)  # noqa: F401
 
 API_VERSION = "istio-mesh-fn.dev/v1alpha1"
 KIND = "IstioMesh"
@@ -159,81 +166,6 @@ class ServiceOverride:
     given: frozenset[str] = frozenset()
 
 
-# ------------------------------------------------------------- resilience (issue 13)
-
-@dataclass(frozen=True)
-class OutlierDetection:
-    enabled: bool = False
-    consecutive_5xx_errors: int = 0
-    consecutive_gateway_errors: int = 5
-    interval: str = "10s"
-    base_ejection_time: str = "30s"
-    max_ejection_percent: int = 10
-
-
-@dataclass(frozen=True)
-class TcpPool:
-    max_connections: int | None = None
-    connect_timeout: str | None = None
-
-
-@dataclass(frozen=True)
-class HttpPool:
-    http1_max_pending_requests: int | None = None
-    http2_max_requests: int | None = None
-    max_requests_per_connection: int | None = None
-    max_retries: int | None = None
-    idle_timeout: str | None = None
-
-
-@dataclass(frozen=True)
-class ConnectionPool:
-    tcp: TcpPool = field(default_factory=TcpPool)
-    http: HttpPool = field(default_factory=HttpPool)
-
-    @property
-    def empty(self) -> bool:
-        return self == ConnectionPool()
-
-
-@dataclass(frozen=True)
-class Resilience:
-    outlier_detection: OutlierDetection = field(default_factory=OutlierDetection)
-    connection_pool: ConnectionPool = field(default_factory=ConnectionPool)
-    locality_failover: bool = False
-
-
-@dataclass(frozen=True)
-class StringMatch:
-    exact: str | None = None
-    prefix: str | None = None
-    regex: str | None = None
-
-
-@dataclass(frozen=True)
-class SplitMatch:
-    headers: Mapping[str, StringMatch]
-    subset: str
-
-
-@dataclass(frozen=True)
-class Split:
-    weights: Mapping[str, int]
-    match: SplitMatch | None = None
-    mirror: str | None = None
-    mirror_percentage: float | None = None
-
-
-@dataclass(frozen=True)
-class PortOverride:
-    """One ``services[].ports[]`` entry; ``given`` as in ServiceOverride."""
-
-    port: int | str
-    timeout: str | None = None
-    retries: RetriesOverride | None = None
-    given: frozenset[str] = frozenset()
-
-
 def _pool(data: Mapping[str, Any]) -> ConnectionPool:
     return ConnectionPool(TcpPool(**data.get("tcp") or {}), HttpPool(**data.get("http") or {}))
 
@@ -279,76 +211,6 @@ class Analyze:
     fail_on: str = "Error"
 
 
-# ---- zero trust (issue 12) ----
-
-@dataclass(frozen=True)
-class AllowRule:
-    caller: str
-    to: str
-
-
-@dataclass(frozen=True)
-class IngressGateway:
-    name: str
-    namespace: str
-    principal: str
-    services: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Authorization:
-    mode: str = "off"
-    trust_domain: str = "cluster.local"
-    infer_calls: bool = True
-    allow: tuple[AllowRule, ...] = ()
-    ingress_gateways: tuple[IngressGateway, ...] = ()
-    metrics_principals: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class JwtProvider:
-    name: str
-    issuer: str
-    jwks_uri: str | None = None
-    jwks: str | None = None
-    audiences: tuple[str, ...] = ()
-    forward_original_token: bool = False
-    workloads: tuple[str, ...] = ()
-    namespaces: tuple[str, ...] = ()
-    require_jwt: bool = False
-
-
-@dataclass(frozen=True)
-class RequestAuthentication:
-    providers: tuple[JwtProvider, ...] = ()
-
-
-@dataclass(frozen=True)
-class Egress:
-    mode: str = "off"
-
-
-def _authorization(data: Mapping[str, Any] | None) -> Authorization:
-    if not data:
-        return Authorization()
-    d = dict(data)
-    d["allow"] = tuple(AllowRule(**a) for a in d.get("allow") or ())
-    d["ingress_gateways"] = tuple(IngressGateway(**{**g, "services": tuple(g.get("services") or ())})
-                                  for g in d.get("ingress_gateways") or ())
-    d["metrics_principals"] = tuple(d.get("metrics_principals") or ())
-    return Authorization(**d)
-
-
-def _request_authentication(data: Mapping[str, Any] | None) -> RequestAuthentication:
-    providers = []
-    for p in (data or {}).get("providers") or ():
-        p = dict(p)
-        for key in ("audiences", "workloads", "namespaces"):
-            p[key] = tuple(p.get(key) or ())
-        providers.append(JwtProvider(**p))
-    return RequestAuthentication(tuple(providers))
-
-# ---- end zero trust ----
 
 
 @dataclass(frozen=True)

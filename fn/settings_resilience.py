@@ -1,0 +1,85 @@
+"""Typed resilience settings (issue 13), mirroring fn/config/resilience.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .settings import RetriesOverride
+
+
+
+@dataclass(frozen=True)
+class OutlierDetection:
+    enabled: bool = False
+    consecutive_5xx_errors: int = 0
+    consecutive_gateway_errors: int = 5
+    interval: str = "10s"
+    base_ejection_time: str = "30s"
+    max_ejection_percent: int = 10
+
+
+@dataclass(frozen=True)
+class TcpPool:
+    max_connections: int | None = None
+    connect_timeout: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpPool:
+    http1_max_pending_requests: int | None = None
+    http2_max_requests: int | None = None
+    max_requests_per_connection: int | None = None
+    max_retries: int | None = None
+    idle_timeout: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionPool:
+    tcp: TcpPool = field(default_factory=TcpPool)
+    http: HttpPool = field(default_factory=HttpPool)
+
+    @property
+    def empty(self) -> bool:
+        return self == ConnectionPool()
+
+
+@dataclass(frozen=True)
+class Resilience:
+    outlier_detection: OutlierDetection = field(default_factory=OutlierDetection)
+    connection_pool: ConnectionPool = field(default_factory=ConnectionPool)
+    locality_failover: bool = False
+
+
+@dataclass(frozen=True)
+class StringMatch:
+    exact: str | None = None
+    prefix: str | None = None
+    regex: str | None = None
+
+
+@dataclass(frozen=True)
+class SplitMatch:
+    headers: Mapping[str, StringMatch]
+    subset: str
+
+
+@dataclass(frozen=True)
+class Split:
+    weights: Mapping[str, int]
+    match: SplitMatch | None = None
+    mirror: str | None = None
+    mirror_percentage: float | None = None
+
+
+@dataclass(frozen=True)
+class PortOverride:
+    """One ``services[].ports[]`` entry; ``given`` as in ServiceOverride."""
+
+    port: int | str
+    timeout: str | None = None
+    retries: RetriesOverride | None = None
+    given: frozenset[str] = frozenset()
+
+
