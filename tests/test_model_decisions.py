@@ -191,3 +191,14 @@ def test_a_service_file_path_outside_the_package_is_refused_at_placement():
     errors = [r.message for r in results if r.severity == "error"]
     assert errors and all("refused to place" in e and "../outside" in e for e in errors)
     assert not [o for o in generated(out) if o["kind"] in ("DestinationRule", "VirtualService")]
+
+
+def test_namespace_labels_written_as_a_list_or_omap_are_left_alone_and_said():
+    for labels in ("[a, b]", "!!omap [{team: x}]"):
+        ns = f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {labels}\n"
+        _, results, items = run(ns, svc(), deploy())
+        node = next(i for i in items if i.kind == "Namespace").node
+        from fn import yamlnodes as yn
+        assert yn.get_path(node, "metadata", "labels").tag != "tag:yaml.org,2002:map", labels
+        assert any("left namespace shop unlabelled" in r.message and "not a plain mapping" in r.message
+                   for r in results), labels

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
+from yaml.nodes import MappingNode
+
+from .. import yamlnodes as yn
 from ..items import Item
 from ..settings import Settings
 from .types import AMBIENT, NO_MESH, SIDECAR, Namespace
@@ -59,6 +62,16 @@ class Labelling:
     reason: str
 
 
+def _not_a_mapping(item: Item) -> str | None:
+    """Labels written as a list or an ``!!omap`` cannot take a key without being rewritten,
+    and rewriting them would lose what the person wrote."""
+    node = yn.get_path(item.node, "metadata", "labels")
+    if node is None or (isinstance(node, MappingNode) and node.tag == yn.MAP) or yn.scalar_str(node) is None and \
+            node.tag == yn.NULL:
+        return None
+    return "its metadata.labels is not a plain mapping, and rewriting it would lose what is written there"
+
+
 def decide_labels(namespace_items: list[Item], settings: Settings, root: str,
                   default_namespace: str) -> dict[str, Labelling]:
     inj = settings.injection
@@ -71,7 +84,7 @@ def decide_labels(namespace_items: list[Item], settings: Settings, root: str,
         targeted = name in chosen if chosen else name not in system
         refused, add, on_mesh = None, {}, False
         if wanted and targeted:
-            refused = conflict(labels, wanted)
+            refused = conflict(labels, wanted) or _not_a_mapping(item)
             if refused is None:
                 add = {k: v for k, v in wanted.items() if labels.get(k) != v}
                 # Labelled now or by an earlier run, it is on the mesh either way: what is
