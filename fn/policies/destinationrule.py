@@ -85,16 +85,11 @@ def build(*, name: str, namespace: str, labels: dict[str, str], host: str, tls_m
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(name, namespace, labels), "spec": spec}
 
 
-def export_to(settings: Settings, svc: Service, out: Output, kind: str = KIND) -> list[str] | None:
-    """exportTo for exportScope: namespace. Istio's validation reads "." as the object's
-    own namespace, so an object without one would be refused; it gets none (info)."""
-    if settings.export_scope != "namespace":
-        return None
-    if not svc.namespace:
-        out.note(svc, f"no exportTo on its {kind}: the Service sets no namespace, and Istio's validation "
-                      "reads '.' as the object's own (set metadata.namespace or spec.defaultNamespace)")
-        return None
-    return ["."]
+def export_to(settings: Settings) -> list[str] | None:
+    """exportTo for exportScope: namespace. "." is the object's own namespace, also for a
+    Service that sets none yet: kustomize's namespace: or kpt's set-namespace fills it in
+    before the API server (and Istio's webhook) ever sees the object."""
+    return ["."] if settings.export_scope == "namespace" else None
 
 
 def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> None:
@@ -130,7 +125,7 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
         name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
         tls_mutual=mutual, load_balancer=svc.config.load_balancer, subset_list=subset_list,
         policy=trafficpolicy.traffic_policy(svc, load_balancer=svc.config.load_balancer, tls_mutual=mutual),
-        export_to=export_to(settings, svc, out),
+        export_to=export_to(settings),
     )
     if obj is None:
         why = "a DestinationRule would only restate Istio's defaults (no TLS, load balancer or subsets to set)"

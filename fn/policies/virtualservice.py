@@ -142,7 +142,7 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
     obj = build(name=name, namespace=svc.namespace, labels=render_labels(cfg.labels, svc), host=svc.host,
                 http_ports=http_ports, tcp_ports=tcp_ports, timeout=svc.config.timeout, no_timeout=streams,
                 retries=retries_field(svc.config.retries), per_port=per_port, split=split,
-                export_to=export_to(settings, svc, out, KIND))
+                export_to=export_to(settings))
     if obj is None:
         out.decline(svc, "no port a VirtualService can route" if svc.ports else "the Service has no ports")
         return

@@ -69,3 +69,11 @@ print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('fn.analyz
     loaded = set(eval(out.stdout))
     assert {"destinationrule", "virtualservice"} <= loaded
     assert not loaded & {"authorizationpolicy", "requestauthentication", "gateway", "sidecar", "serviceentry"}
+
+
+def test_export_to_dot_on_an_object_without_a_namespace_is_valid():
+    from fn.analyze.validation.common import validate_export_to
+
+    assert validate_export_to("", ["."], False, False) == []
+    assert validate_export_to("", ["."], False, True) == []
+    assert validate_export_to("shop", [".", "shop"], False, False)  # still a duplicate with a namespace

@@ -466,7 +466,9 @@ def validate_export_to(namespace: str, export_to: Any, is_service_entry: bool,
         return errs
     seen: set[str] = set()
     for e in entries:
-        key = namespace if e == "." else e
+        # Offline, an object may have no namespace yet (kustomize's namespace: or kpt's
+        # set-namespace add it later); "." then still means its own namespace.
+        key = namespace if e == "." and namespace else e
         if key in seen:
             if key != e:
                 errs.append(f"duplicate entries in exportTo: . and current namespace {namespace}")
@@ -481,7 +483,7 @@ def validate_export_to(namespace: str, export_to: Any, is_service_entry: bool,
             else:
                 seen.add(key)
     if is_dr_with_selector and seen:
-        if namespace in seen:
+        if (namespace or ".") in seen:
             if len(seen) > 1:
                 errs.append("destination rule with workload selector cannot have multiple entries in exportTo")
         else:
