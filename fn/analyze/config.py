@@ -1,5 +1,5 @@
 """The validator's function config (kind ``IstioMeshValidator``): pydantic models in the
-shape of a CRD, and a loader that reports every problem at once, like ``fn/config.py``."""
+shape of a CRD, and a loader that reports every problem at once, like ``fn/config/``."""
 
 from __future__ import annotations
 

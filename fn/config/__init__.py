@@ -2,7 +2,7 @@
 
 Importing this module imports pydantic (~0.3 s). The generator only does so when a
 function config is actually present; with no config it reads the committed
-``schema/defaults.json``, which ``tests/test_schema.py`` keeps equal to these models'
+``schema/defaults.json``, which ``tests/test_schema_files.py`` keeps equal to these models'
 defaults.
 """
 
