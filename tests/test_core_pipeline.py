@@ -109,3 +109,36 @@ def test_summary_counts_each_kind_in_registry_order():
                                "labelled namespaces: shop")
     assert summary.tags == {"DestinationRule": "1", "VirtualService": "1", "PeerAuthentication": "1"}
     assert summary.severity == "info"
+
+
+def test_place_goes_on_after_a_refused_path_and_after_a_duplicate():
+    results = Results()
+    gs = [Generated(obj("VirtualService", "a"), "../a.yaml"), Generated(obj("VirtualService", "b"), "../b.yaml"),
+          Generated(obj("VirtualService", "c"), "c.yaml"), Generated(obj("VirtualService", "c"), "d.yaml"),
+          Generated(obj("VirtualService", "e"), "e.yaml")]
+    out = place(gs, frozenset({"app.yaml"}), results)
+    assert [i.name for i in out] == ["c", "e"]
+    assert [r.severity for r in results] == ["error", "error", "warning"]
+
+
+def test_place_sorts_objects_without_a_namespace_first():
+    out = place([Generated(obj("VirtualService", "a", "a"), "p.yaml"), Generated(obj("VirtualService", "b", ""), "p.yaml")],
+                frozenset(), Results())
+    assert [i.name for i in out] == ["b", "a"]
+
+
+def test_prune_goes_on_after_a_foreign_kind():
+    marked = "  annotations:\n    istio-mesh-fn.dev/generated-by: istio-mesh-fn\n"
+    items = items_from_yaml(f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n{marked}---\n"
+                            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n{marked}---\n"
+                            f"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n{marked}")
+    results = Results()
+    assert [i.kind for i in prune(items, results)] == ["Secret", "ConfigMap"]
+    assert len(results) == 2
+
+
+def test_the_uncovered_service_result_names_its_file():
+    items = items_from_yaml("apiVersion: v1\nkind: Service\nmetadata: {name: bare, namespace: shop}\nspec: {}\n", "svc.yaml")
+    _, results = transform(items, default_settings())
+    [r] = [r for r in results if "no Istio config generated" in r.message]
+    assert r.file == {"path": "svc.yaml", "index": 0}
