@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .callgraph.render import FORMATS
+from .cli import err, write_out
 
 if TYPE_CHECKING:
     from .items import Item
@@ -21,8 +22,9 @@ EXIT_INPUT = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        if sys.stderr is not None:
+            self.print_usage(sys.stderr)
+        err(f"{PROG}: error: {message}")
         raise SystemExit(EXIT_INPUT)
 
 
@@ -59,10 +61,10 @@ def main(argv: list[str]) -> int:
     try:
         loaded = load_paths(args.paths or ["-"])
     except LoadError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        err(f"{PROG}: error: {exc}")
         return EXIT_INPUT
     for warning in loaded.warnings:
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        err(f"{PROG}: warning: {warning}")
     items = []
     for r in loaded.resources:
         item = r.item if r.item is not None else Item(r.node)
@@ -87,10 +89,11 @@ def main(argv: list[str]) -> int:
     graph = infer(items, args.cluster_domain, declared=declared, default_namespace=namespace,
                   infer_edges=not args.no_infer)
     allowed = edges_allowed(checked, graph, trust_domain, root, namespace)
-    sys.stdout.write(render(graph, args.output, allowed))
+    # Whole or not at all (a reader that goes away is an error, never a truncated graph).
+    write_out(render(graph, args.output, allowed))
     for note in graph.notes:
         where = note.evidence.file or note.evidence.item
-        print(f"{PROG}: note: {where}: {note.evidence.field}: {note.message}", file=sys.stderr)
+        err(f"{PROG}: note: {where}: {note.evidence.field}: {note.message}")
     return 0
 
 
@@ -115,11 +118,11 @@ def _generate(path: str, items: list["Item"]) -> tuple[list["Item"], "Settings"]
     try:
         settings = load_settings(_read_config(path, Budget()), results)
     except (OSError, InputError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        err(f"{PROG}: error: {exc}")
         return None
     if settings is None:
         for r in results:
-            print(f"{PROG}: error: {r.describe()}", file=sys.stderr)
+            err(f"{PROG}: error: {r.describe()}")
         return None
     # A preview: where kpt would write the policies does not matter, and the file names
     # this command put on the items for the evidence are not package paths.

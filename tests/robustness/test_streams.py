@@ -203,3 +203,9 @@ def test_output_to_a_text_only_stdout_still_works(monkeypatch):
     monkeypatch.setattr(sys, "stdout", out)
     write_out("kind: Service # é\n")
     assert out.getvalue() == "kind: Service # é\n"
+
+
+def test_graph_with_stderr_closed_writes_no_message_to_stdout(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "fn", "graph", str(tmp_path / "missing.yaml")], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, cwd=ROOT, preexec_fn=lambda: os.close(2), timeout=120)
+    assert p.returncode == 2 and p.stdout == b""
