@@ -149,7 +149,7 @@ def validate_http_route(http: dict[str, Any], delegate: bool, gateway_semantics:
     v.err(*validate_retry(http.get("retries")))
     v.err(*_rewrite(http.get("rewrite")))
     v.err(_authority_rewrite(http.get("rewrite"), http.get("headers")))
-    v.err(*_http_route_destinations(lst(http.get("route")), gateway_semantics))
+    v.err(*_route_destinations(lst(http.get("route")), gateway_semantics, http=True))
     if present(http, "timeout"):
         v.err(validate_duration(http.get("timeout")))
     return v
@@ -591,7 +591,9 @@ def _rewrite(rewrite: Any) -> list[str]:
     return []
 
 
-def _http_route_destinations(weights: list[Any], gateway_semantics: bool) -> list[str]:
+def _route_destinations(weights: list[Any], gateway_semantics: bool, http: bool = False) -> list[str]:
+    """Istio's validateRouteDestinations, and with ``http`` its HTTP twin, which also checks
+    each destination's header operations."""
     errs: list[str | None] = []
     total = 0
     for w in weights:
@@ -601,28 +603,8 @@ def _http_route_destinations(weights: list[Any], gateway_semantics: bool) -> lis
         w = d(w)
         if w.get("destination") is None:
             errs.append("destination is required")
-        errs.extend(_header_operations(w.get("headers")))
-        if not gateway_semantics:
-            errs.extend(validate_destination(w.get("destination")))
-        weight = num(w.get("weight"))
-        if weight < 0:
-            errs.append(f"weight {weight} < 0")
-        total += weight
-    if len(weights) > 1 and total == 0:
-        errs.append("total destination weight = 0")
-    return [e for e in errs if e]
-
-
-def _route_destinations(weights: list[Any], gateway_semantics: bool) -> list[str]:
-    errs: list[str | None] = []
-    total = 0
-    for w in weights:
-        if w is None:
-            errs.append("weight may not be nil")
-            continue
-        w = d(w)
-        if w.get("destination") is None:
-            errs.append("destination is required")
+        if http:
+            errs.extend(_header_operations(w.get("headers")))
         if not gateway_semantics:
             errs.extend(validate_destination(w.get("destination")))
         weight = num(w.get("weight"))
