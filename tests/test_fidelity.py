@@ -7,7 +7,6 @@ The fixture package is tests/fidelity/pkg (written for these tests). Its three f
 each define ``&labels``: one ResourceList under kpt, so the anchor is scoped per item.
 """
 
-import os
 import shutil
 import subprocess
 import sys
@@ -141,23 +140,8 @@ def test_edited_item_with_an_anchor_is_written_without_it():
 
 # --------------------------------------------------------------------- under kpt
 
-KPTFILE = """apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: pkg
-pipeline:
-  mutators:
-  - exec: {exe}
-"""
-
-
-def kpt() -> str:
-    exe = shutil.which("kpt")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("kpt is not on PATH; CI must have it")
-        pytest.skip("kpt is not installed on this machine")
-    return exe
+# The Kptfile and the kpt lookup (fail under CI, skip elsewhere) are test_kpt_fidelity's.
+from test_kpt_fidelity import KPTFILE, kpt  # noqa: E402
 
 
 def render(dest: Path, exe: str) -> dict[str, bytes]:
