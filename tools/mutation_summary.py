@@ -1,9 +1,14 @@
-"""Summarize a mutmut run: ``python tools/mutation_summary.py [MUTMUT_DIR]``.
+"""Summarize mutmut runs: ``python tools/mutation_summary.py [MUTMUT_DIR ...]``.
 
-Reads ``mutmut results --all true`` in MUTMUT_DIR (where ``mutmut run`` ran), subtracts
+Reads ``mutmut results --all true`` in each MUTMUT_DIR (where ``mutmut run`` ran), subtracts
 the mutants docs/mutation-equivalent.txt explains as equivalent, and writes the score per
 module and per area to docs/mutation.json and between the markers in docs/testing.md.
 tests/test_mutation_score.py checks that file against the target.
+
+Several directories may be given because a whole run takes hours on two cores: each area
+is often re-run alone (``mutmut run "fn.configmap*"``) after its survivors were looked at.
+Each module's numbers come from the directory that checked most of its mutants (the later
+one on a tie), and the module keeps the commit it was measured at.
 """
 
 from __future__ import annotations
@@ -54,25 +59,42 @@ def equivalent() -> dict[str, str]:
     return out
 
 
-def main(argv: list[str]) -> int:
-    where = Path(argv[1]) if len(argv) > 1 else ROOT
+def read_run(where: Path) -> tuple[str, dict[str, str]]:
     text = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=where,
                           capture_output=True, text=True, check=True).stdout
-    statuses = dict(re.findall(r"^\s*(\S+): (.+)$", text, flags=re.M))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where,
+                            capture_output=True, text=True).stdout.strip()
+    return commit, {name: status.strip() for name, status in re.findall(r"^\s*(\S+): (.+)$", text, flags=re.M)}
+
+
+def main(argv: list[str]) -> int:
+    dirs = [Path(a) for a in argv[1:]] or [ROOT]
+    runs = [read_run(d) for d in dirs]
+    # module -> (checked count, run index); the run that checked most of it wins
+    best: dict[str, tuple[int, int]] = {}
+    for i, (_, statuses) in enumerate(runs):
+        checked: Counter[str] = Counter(module_of(n) for n, st in statuses.items() if st != "not checked")
+        for module in {module_of(n) for n in statuses}:
+            if module not in best or checked[module] >= best[module][0]:
+                best[module] = (checked[module], i)
     eq = equivalent()
     per_module: dict[str, Counter[str]] = defaultdict(Counter)
+    module_commit: dict[str, str] = {}
     survivors = []
-    for name, status in statuses.items():
-        status = status.strip()
-        module = module_of(name)
-        if name in eq:
-            per_module[module]["equivalent"] += 1
-        elif status in COUNTED:
-            per_module[module]["killed" if status in KILLED else "survived"] += 1
-            if status not in KILLED:
-                survivors.append(name)
-        else:
-            per_module[module][status] += 1
+    for module, (_, i) in best.items():
+        commit, statuses = runs[i]
+        module_commit[module] = commit
+        for name, status in statuses.items():
+            if module_of(name) != module:
+                continue
+            if name in eq:
+                per_module[module]["equivalent"] += 1
+            elif status in COUNTED:
+                per_module[module]["killed" if status in KILLED else "survived"] += 1
+                if status not in KILLED:
+                    survivors.append(name)
+            else:
+                per_module[module][status] += 1
 
     def score(c: Counter[str]) -> float | None:
         total = c["killed"] + c["survived"]
@@ -83,24 +105,25 @@ def main(argv: list[str]) -> int:
         a = area_of(module)
         if a:
             areas[a].update(c)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True).stdout.strip()
+    commits = sorted(set(module_commit.values()))
+    commit = ", ".join(commits)
     data = {
         "date": dt.date.today().isoformat(), "commit": commit, "target": TARGET,
         "areas": {a: {**c, "score": score(c)} for a, c in sorted(areas.items())},
-        "modules": {m: {**c, "score": score(c)} for m, c in sorted(per_module.items())},
+        "modules": {m: {**c, "score": score(c), "commit": module_commit[m]} for m, c in sorted(per_module.items())},
         "survivors": sorted(survivors),
     }
     OUT.write_text(json.dumps(data, indent=2) + "\n")
-    rows = ["| area / module | killed | survived | equivalent | score |", "| --- | --- | --- | --- | --- |"]
+    rows = ["| area / module | killed | survived | equivalent | score | commit |", "| --- | --- | --- | --- | --- | --- |"]
     for a, c in sorted(areas.items()):
-        rows.append(f"| **{a}** | {c['killed']} | {c['survived']} | {c['equivalent']} | **{score(c):.1%}** |")
+        rows.append(f"| **{a}** | {c['killed']} | {c['survived']} | {c['equivalent']} | **{score(c):.1%}** | |")
     for m, c in sorted(per_module.items()):
         s = score(c)
-        rows.append(f"| `{m}` | {c['killed']} | {c['survived']} | {c['equivalent']} | {'' if s is None else f'{s:.1%}'} |")
+        rows.append(f"| `{m}` | {c['killed']} | {c['survived']} | {c['equivalent']} | {'' if s is None else f'{s:.1%}'} | {module_commit[m]} |")
     table = "\n".join(rows)
     doc = DOC.read_text()
     start, end = "<!-- mutation:start -->", "<!-- mutation:end -->"
-    head = f"Run of {data['date']} at commit {commit}; target {TARGET:.0%} per area.\n\n"
+    head = f"Runs of {data['date']} at commit(s) {commit}; target {TARGET:.0%} per area.\n\n"
     DOC.write_text(doc[:doc.index(start) + len(start)] + "\n" + head + table + "\n" + doc[doc.index(end):])
     print(head + table)
     low = [a for a, c in areas.items() if (score(c) or 0) < TARGET]
