@@ -3,6 +3,7 @@ checked when the config is read, with a message that says what is allowed."""
 
 from __future__ import annotations
 
+import posixpath
 import string
 from typing import Annotated, Any, Callable, Literal
 
@@ -75,6 +76,15 @@ def _template(allowed: tuple[str, ...], produces: Callable[[str], None] | None =
                 )
         if produces is not None:
             produces(value.format(**{a: _SAMPLE[a] for a in allowed}))
+            if "dir" in allowed:
+                # {dir} is empty for a Service in a file at the package root, and the path
+                # is then normalized as placement does it (fn.policies.base.path_for):
+                # "{dir}.yml" would give the hidden file ".yml".
+                at_root = value.format(**{a: "" if a == "dir" else _SAMPLE[a] for a in allowed})
+                try:
+                    produces(posixpath.normpath(at_root.lstrip("/")) if at_root else at_root)
+                except ValueError as exc:
+                    raise ValueError(f"{exc} for a Service in a file at the package root") from None
         return value
 
     return check
