@@ -21,7 +21,7 @@ the triples the call graph and ingress routes need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import field, mutable_record, record
 from typing import Any
 
 from .callgraph import CallGraph, Workload, WorkloadRef
@@ -36,7 +36,7 @@ HTTP_ONLY_SOURCE = ("requestPrincipals", "notRequestPrincipals")
 STRANGER = "stranger.example/ns/elsewhere/sa/anyone"
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     namespace: str
     name: str
@@ -168,7 +168,7 @@ def _operation(op: dict[str, Any], port: int, http: bool, deny: bool) -> bool:
 Triple = tuple[str, WorkloadRef, int]
 
 
-@dataclass
+@mutable_record
 class Report:
     checked: list[WorkloadRef] = field(default_factory=list)  # workloads some policy applies to
     needed: set[Triple] = field(default_factory=set)

@@ -7,7 +7,7 @@ exits: the CLI decides that from the returned ``Outcome``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import field, mutable_record
 from typing import Any, Callable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -30,7 +30,7 @@ from .yamlread import parse_documents as parse_documents
 RL_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 RL_KIND = "ResourceList"
 
-@dataclass
+@mutable_record
 class Outcome:
     stdout: str
     results: list[Result] = field(default_factory=list)

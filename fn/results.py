@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from .records import mutable_record
 from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -22,7 +22,7 @@ def one_line(text: str) -> str:
         f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"), text)
 
 
-@dataclass
+@mutable_record
 class Result:
     message: str
     severity: str = INFO

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, fields
+from .records import field, field_names as field_names, record
 from typing import Any, Mapping
 
 from .results import Results
@@ -29,35 +29,35 @@ API_VERSION = "istio-mesh-fn.dev/v1alpha1"
 KIND = "IstioMesh"
 
 
-@dataclass(frozen=True)
+@record
 class Retries:
     attempts: int = 3
     per_try_timeout: str | None = "10s"
     retry_on: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Injection:
     mode: str = "enabled"
     revision: str | None = None
     namespaces: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class MTLS:
     mode: str = "STRICT"
     scope: str = "mesh"
     root_namespace: str = "istio-system"
 
 
-@dataclass(frozen=True)
+@record
 class LabelRequirement:
     key: str
     operator: str
     values: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class LabelSelector:
     match_labels: Mapping[str, str] = field(default_factory=dict)
     match_expressions: tuple[LabelRequirement, ...] = ()
@@ -83,7 +83,7 @@ class LabelSelector:
         return True
 
 
-@dataclass(frozen=True)
+@record
 class DestinationRuleSettings:
     enabled: bool = True
     name_template: str = "{name}-destination"
@@ -93,7 +93,7 @@ class DestinationRuleSettings:
     subset_label: str = "version"
 
 
-@dataclass(frozen=True)
+@record
 class VirtualServiceSettings:
     enabled: bool = True
     name_template: str = "{name}"
@@ -102,13 +102,13 @@ class VirtualServiceSettings:
     retries: Retries | None = field(default_factory=Retries)
 
 
-@dataclass(frozen=True)
+@record
 class Hosts:
     style: str = "short"
     cluster_domain: str = "cluster.local"
 
 
-@dataclass(frozen=True)
+@record
 class Paths:
     destination_rule: str = "{dir}/istio-destinationrule.yaml"
     virtual_service: str = "{dir}/istio-virtualservice.yaml"
@@ -119,7 +119,7 @@ class Paths:
     waypoint: str = "istio/waypoint-{namespace}.yaml"
 
 
-@dataclass(frozen=True)
+@record
 class Routing:
     # None: gateway-api with injection.mode ambient, else istio (the model resolves it).
     api: str | None = None
@@ -134,7 +134,7 @@ class Routing:
         return "gateway-api" if injection_mode == "ambient" else "istio"
 
 
-@dataclass(frozen=True)
+@record
 class RetriesOverride:
     """Retries as one override wrote them: only the fields in ``given`` were set."""
 
@@ -144,7 +144,7 @@ class RetriesOverride:
     given: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@record
 class ServiceOverride:
     """One ``spec.services[]`` entry. ``given`` names the fields the user wrote: an
     explicit ``timeout: null`` (no timeout) differs from an absent one (inherit)."""
@@ -192,19 +192,19 @@ def _port_override(data: Mapping[str, Any]) -> PortOverride:
 # ------------------------------------------------------------- end of resilience
 
 
-@dataclass(frozen=True)
+@record
 class Exclude:
     names: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ("kube-system", "kube-public", "kube-node-lease", "istio-system")
     selector: LabelSelector | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Kustomize:
     register_resources: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Analyze:
     generated: bool = True
     schema_: bool = False
@@ -213,7 +213,7 @@ class Analyze:
 
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     default_namespace: str | None = None
     injection: Injection = field(default_factory=Injection)
@@ -296,10 +296,6 @@ def _resilience(data: Mapping[str, Any] | None) -> Resilience:
         return Resilience()
     return Resilience(OutlierDetection(**data["outlier_detection"]), _pool(data["connection_pool"]),
                       bool(data["locality_failover"]))
-
-
-def field_names(cls: type) -> list[str]:
-    return [f.name for f in fields(cls)]
 
 
 # A plain file beside this module: the package is installed as files (pip, the image),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import field, record
 from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 
-@dataclass(frozen=True)
+@record
 class OutlierDetection:
     enabled: bool = False
     consecutive_5xx_errors: int = 0
@@ -20,13 +20,13 @@ class OutlierDetection:
     max_ejection_percent: int = 10
 
 
-@dataclass(frozen=True)
+@record
 class TcpPool:
     max_connections: int | None = None
     connect_timeout: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class HttpPool:
     http1_max_pending_requests: int | None = None
     http2_max_requests: int | None = None
@@ -35,7 +35,7 @@ class HttpPool:
     idle_timeout: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ConnectionPool:
     tcp: TcpPool = field(default_factory=TcpPool)
     http: HttpPool = field(default_factory=HttpPool)
@@ -45,27 +45,27 @@ class ConnectionPool:
         return self == ConnectionPool()
 
 
-@dataclass(frozen=True)
+@record
 class Resilience:
     outlier_detection: OutlierDetection = field(default_factory=OutlierDetection)
     connection_pool: ConnectionPool = field(default_factory=ConnectionPool)
     locality_failover: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class StringMatch:
     exact: str | None = None
     prefix: str | None = None
     regex: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SplitMatch:
     headers: Mapping[str, StringMatch]
     subset: str
 
 
-@dataclass(frozen=True)
+@record
 class Split:
     weights: Mapping[str, int]
     match: SplitMatch | None = None
@@ -73,7 +73,7 @@ class Split:
     mirror_percentage: float | None = None
 
 
-@dataclass(frozen=True)
+@record
 class PortOverride:
     """One ``services[].ports[]`` entry; ``given`` as in ServiceOverride."""
 

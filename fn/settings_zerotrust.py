@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 from typing import Any, Mapping
 
 
 
-@dataclass(frozen=True)
+@record
 class AllowRule:
     caller: str
     to: str
 
 
-@dataclass(frozen=True)
+@record
 class IngressGateway:
     name: str
     namespace: str
@@ -21,7 +21,7 @@ class IngressGateway:
     services: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Authorization:
     mode: str = "off"
     trust_domain: str = "cluster.local"
@@ -31,7 +31,7 @@ class Authorization:
     metrics_principals: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class JwtProvider:
     name: str
     issuer: str
@@ -44,12 +44,12 @@ class JwtProvider:
     require_jwt: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class RequestAuthentication:
     providers: tuple[JwtProvider, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Egress:
     mode: str = "off"
 

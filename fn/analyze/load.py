@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from ..records import field, mutable_record
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -26,7 +26,7 @@ class LoadError(Exception):
     """Input that cannot be analyzed; the message names the file and line."""
 
 
-@dataclass
+@mutable_record
 class Loaded:
     resources: list[Resource] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -3,7 +3,7 @@ register. Analyzers are pure: a ``Context`` of resources in, findings out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..records import field, mutable_record
 from typing import Any, Callable, ClassVar
 
 from ..items import Item
@@ -48,7 +48,7 @@ CLUSTER_SCOPED_KINDS = {
 }
 
 
-@dataclass
+@mutable_record
 class Resource:
     """One object under analysis. ``obj`` is plain Python values (read-only)."""
 
@@ -131,7 +131,7 @@ class Resource:
         return self.line
 
 
-@dataclass
+@mutable_record
 class Finding:
     code: str  # IST0101
     name: str  # ReferencedResourceNotFound
@@ -166,7 +166,7 @@ class Finding:
         }
 
 
-@dataclass
+@mutable_record
 class Context:
     """Everything an analyzer may look at. ``mesh_config`` is the MeshConfig (dict).
 

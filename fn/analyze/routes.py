@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import mutable_record
 from typing import Any
 
 from .util import as_dict, as_list, as_str
 
 
-@dataclass
+@mutable_record
 class RouteDestination:
     rule: str  # tcp | tls | http | http.mirror | http.mirrors
     rule_index: int

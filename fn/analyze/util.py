@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from ..records import mutable_record
 from typing import Any, Iterable
 
 from .model import (
@@ -118,7 +118,7 @@ def export_scopes(export_to: Any, namespace: str) -> set[str]:
     return {namespace if v == EXPORT_LOCAL else v for v in values}
 
 
-@dataclass
+@mutable_record
 class Destination:
     """A host that routing can reach: a ServiceEntry, or a Service seen as one."""
 
@@ -201,7 +201,7 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return True
 
 
-@dataclass
+@mutable_record
 class PodLike:
     """A Pod, or the pod template of a workload: what a selector can select."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from ..records import record
 from typing import Callable, Mapping
 
 
@@ -88,7 +88,7 @@ SCHEME_PORTS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Address:
     host: str  # lower-case, no trailing dot
     port: int | None  # as written; None when the text gives none

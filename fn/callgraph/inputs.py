@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from ..records import mutable_record
 from typing import Any, Iterator
 
 from ..items import Item
@@ -23,7 +23,7 @@ _POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
     ("", "Pod"): (),
 }
 
-@dataclass
+@mutable_record
 class _Pod:
     item: Item
     ref: WorkloadRef

@@ -1,11 +1,11 @@
 """The call graph's types: frozen, hashable, and ordered so every output is stable."""
 
 from __future__ import annotations
+from ..records import ordered_record, record
 
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@ordered_record
 class WorkloadRef:
     kind: str
     namespace: str
@@ -19,7 +19,7 @@ class WorkloadRef:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
-@dataclass(frozen=True, order=True)
+@ordered_record
 class ServiceRef:
     namespace: str
     name: str
@@ -32,7 +32,7 @@ class ServiceRef:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
-@dataclass(frozen=True, order=True)
+@ordered_record
 class ServicePort:
     port: int
     name: str
@@ -41,7 +41,7 @@ class ServicePort:
     app_protocol: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Workload:
     ref: WorkloadRef
     pod_labels: tuple[tuple[str, str], ...]
@@ -49,7 +49,7 @@ class Workload:
     container_ports: tuple[tuple[str, int], ...]  # (name, containerPort) of named ports
 
 
-@dataclass(frozen=True)
+@record
 class Service:
     ref: ServiceRef
     type: str  # ClusterIP, NodePort, LoadBalancer, ExternalName
@@ -60,7 +60,7 @@ class Service:
     external_name: str = ""
 
 
-@dataclass(frozen=True, order=True)
+@ordered_record
 class Evidence:
     """Why an edge exists: which item, which field, and the text found there.
 
@@ -76,7 +76,7 @@ class Evidence:
     port: int | None = None  # the port this piece of evidence names, if any
 
 
-@dataclass(frozen=True)
+@record
 class Edge:
     caller: WorkloadRef
     service: ServiceRef
@@ -88,7 +88,7 @@ class Edge:
         return any(e.source in ("annotation", "declared") for e in self.evidence)
 
 
-@dataclass(frozen=True)
+@record
 class External:
     host: str
     port: int | None  # as written, or the scheme's port; None when neither says
@@ -97,7 +97,7 @@ class External:
     evidence: tuple[Evidence, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """An address that looks like it is meant for the cluster but reaches nothing here
     (no such Service, or a port the Service does not have), or a declared edge that
@@ -108,7 +108,7 @@ class Note:
     evidence: Evidence
 
 
-@dataclass(frozen=True)
+@record
 class Declared:
     """An edge the user states: ``caller`` is ``name``, ``namespace/name`` or
     ``Kind/namespace/name``; ``to`` is an address as in the calls annotation."""
@@ -118,7 +118,7 @@ class Declared:
     origin: str = "config"
 
 
-@dataclass(frozen=True)
+@record
 class CallGraph:
     cluster_domain: str
     workloads: tuple[Workload, ...]

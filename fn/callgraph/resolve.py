@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..records import field, mutable_record
 
 from . import addresses as ad
 from .model import Evidence, Note, Service, ServicePort, ServiceRef, Workload, WorkloadRef
 
-@dataclass
+@mutable_record
 class _Acc:
     ports: set[int] = field(default_factory=set)
     evidence: set[Evidence] = field(default_factory=set)
 
 
-@dataclass
+@mutable_record
 class _Found:
     caller: WorkloadRef
     addr: ad.Address

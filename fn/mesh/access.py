@@ -5,13 +5,13 @@ authorization policies render this; ``fn/authzcheck.py`` checks the result."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from ..records import field, mutable_record
 
 from ..callgraph import CallGraph, Service, ServicePort, ServiceRef, Workload, WorkloadRef
 from .ingress import IngressRoute, principal
 
 
-@dataclass
+@mutable_record
 class Access:
     workload: Workload
     # container port -> principals allowed in

@@ -7,11 +7,11 @@ assumed and said so (``assumed``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..items import Item
 from ..settings import Settings
+from ..records import ordered_record
 
 ISTIO_NET = "networking.istio.io"
 GATEWAY_API = "gateway.networking.k8s.io"
@@ -20,7 +20,7 @@ DEFAULT_INGRESS = ("istio-system", "istio-ingressgateway")
 DEFAULT_INGRESS_SA = "istio-ingressgateway-service-account"
 
 
-@dataclass(frozen=True, order=True)
+@ordered_record
 class IngressRoute:
     service: tuple[str, str]  # (namespace, name)
     principal: str

@@ -3,7 +3,7 @@ mode their servers will really enforce."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import record
 from typing import Callable, Iterable, Mapping
 
 from yaml.nodes import MappingNode
@@ -49,7 +49,7 @@ def sidecar_injected(labels: Mapping[str, str]) -> bool:
     return labels.get(INJECTION) == "enabled" or bool(labels.get(REVISION))
 
 
-@dataclass(frozen=True)
+@record
 class Labelling:
     """What the labels decide, before mTLS is known."""
 

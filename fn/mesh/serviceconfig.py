@@ -4,7 +4,6 @@ they own their Service, so the annotation wins."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from ..durations import parse_duration
@@ -14,6 +13,7 @@ from ..results import Results
 from ..settings import (ConnectionPool, OutlierDetection, PortOverride, Retries, RetriesOverride, ServiceOverride, Settings,
                         Split)
 from .types import ServiceConfig
+from ..records import replace
 
 PREFIX = "istio-mesh-fn.dev/"
 LOAD_BALANCERS = ("ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH")

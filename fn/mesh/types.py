@@ -3,7 +3,7 @@ built, and carries the reason a result can cite."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..records import field, record
 from typing import TYPE_CHECKING, Mapping
 
 from ..items import Item
@@ -21,7 +21,7 @@ SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"
 HTTP, TCP, TLS, UDP, UNKNOWN = "http", "tcp", "tls", "udp", ""
 
 
-@dataclass(frozen=True)
+@record
 class Port:
     number: int
     name: str
@@ -34,7 +34,7 @@ class Port:
     grpc: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Workload:
     item: Item
     namespace: str
@@ -54,7 +54,7 @@ class Workload:
     container_ports: Mapping[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class ServiceConfig:
     """A Service's effective per-Service settings. Precedence: the Service's
     ``istio-mesh-fn.dev/*`` annotation, then its ``spec.services[]`` override, then the
@@ -76,7 +76,7 @@ class ServiceConfig:
     ports: tuple[PortOverride, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Service:
     item: Item
     namespace: str
@@ -116,7 +116,7 @@ class Service:
         return sum(c for c in counts if c is not None)
 
 
-@dataclass(frozen=True)
+@record
 class Namespace:
     name: str
     item: Item | None
@@ -137,7 +137,7 @@ class Namespace:
         return self.dataplane == SIDECAR
 
 
-@dataclass(frozen=True)
+@record
 class UserObjects:
     """Objects a person wrote that a generated one must not duplicate, shadow or overwrite."""
 
@@ -181,7 +181,7 @@ class UserObjects:
 ANY_NAMESPACE = "*"
 
 
-@dataclass(frozen=True)
+@record
 class WaypointPlan:
     """A waypoint to generate in one ambient namespace, and who is told to use it: the
     Namespace item when the package holds it, else the Services themselves."""
@@ -199,7 +199,7 @@ class WaypointPlan:
     lands_in: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class MeshModel:
     namespaces: Mapping[str, Namespace]
     services: tuple[Service, ...]

@@ -8,12 +8,12 @@ waypoint, and only for Services (or namespaces) labelled ``istio.io/use-waypoint
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Mapping
 
 from ..items import Item
 from ..settings import Settings
 from .types import HTTP, UNKNOWN, Namespace, Service, UserObjects, WaypointPlan
+from ..records import replace
 
 WAYPOINT_CLASS = "istio-waypoint"
 USE_WAYPOINT = "istio.io/use-waypoint"

@@ -4,7 +4,7 @@ object goes through before it is generated."""
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from ..records import field, mutable_record, record
 from typing import Any, Callable, Mapping
 
 from ..items import Item
@@ -17,14 +17,14 @@ OWNER_ANNOTATION = "istio-mesh-fn.dev/generated-by"
 OWNER_VALUE = "istio-mesh-fn"
 
 
-@dataclass
+@mutable_record
 class Generated:
     obj: dict[str, Any]
     # Where kpt should write it, relative to the package; the core places it.
     path: str
 
 
-@dataclass
+@mutable_record
 class Output:
     objects: list[Generated] = field(default_factory=list)
     results: Results = field(default_factory=Results)
@@ -44,7 +44,7 @@ class Output:
         self.results.info(f"{svc.name}: {message}", resource_ref=svc.item.ref(), file=svc.item.file_ref())
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     """One generated kind: its identity, when it runs, and how it generates."""
 

@@ -5,7 +5,7 @@ generated DestinationRule defines."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import record
 from typing import Any, Mapping
 
 from ..mesh import HTTP, UNKNOWN, MeshModel, Service
@@ -15,7 +15,7 @@ from .base import Output
 from .destinationrule import KIND as DR_KIND, subsets
 
 
-@dataclass(frozen=True)
+@record
 class Split:
     """A split with subset names in place of label values."""
 
@@ -26,7 +26,7 @@ class Split:
     mirror_percentage: float | None = None
 
 
-@dataclass(frozen=True)
+@record
 class PortRoute:
     timeout: str | None
     retries: Retries | None

@@ -9,12 +9,12 @@ is ``schema_validation``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from ..model import VIRTUAL_SERVICE, Analyzer, Context, register
 from ..runner import go_quote
 from ..util import as_dict, as_int, as_list, as_str
+from ...records import mutable_record
 
 EXACT, PREFIX = "exact:", "prefix:"
 
@@ -103,7 +103,7 @@ def _unreachable(kind: str, routes: list[Any], vs, report) -> None:
                        f"{a.match} of prefix {a.prefix} on {a.rule}", field=b.field)
 
 
-@dataclass
+@mutable_record
 class _PrefixMatch:
     rule: str
     match: str

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
 from . import golang
+from ...records import mutable_record
 
 
 def _load_cel() -> Any:
@@ -328,7 +328,7 @@ def rewrite(source: str) -> str:
 
 
 # ------------------------------------------------------------------- rules
-@dataclass
+@mutable_record
 class Outcome:
     ok: bool
     message: str = ""  # the rule's message (or messageExpression's), when it failed

@@ -6,7 +6,7 @@ parsers accept and reject different strings."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from ...records import record
 
 # ------------------------------------------------------------------ durations
 _NS_PER = {
@@ -78,7 +78,7 @@ def _go_quote(s: str) -> str:
 
 
 # ------------------------------------------------------------------------ URLs
-@dataclass(frozen=True)
+@record
 class URL:
     scheme: str = ""
     opaque: str = ""
