@@ -136,6 +136,10 @@ def run_function(argv: list[str]) -> int:
     # gettext it imports are a measurable share of start-up: paid only when there is
     # something to parse.
     args = _parse_args(argv) if argv else SimpleNamespace(config=None, paths=[])
+    # A one-shot process over large, acyclic node graphs: the cyclic GC only rescans them
+    # (a third of the run time on big inputs) and would free nothing. Off before the
+    # imports below, whose objects it would otherwise walk a few times (issue 15).
+    gc.disable()
 
     from . import resourcelist
     from .function import run
@@ -172,9 +176,6 @@ def run_function(argv: list[str]) -> int:
     except InputTooLarge as exc:
         err(f"istio-mesh-fn: error: {exc}")
         return 1
-    # A one-shot process over large, acyclic node graphs: the cyclic GC only rescans them
-    # (a third of the run time on big inputs) and would free nothing.
-    gc.disable()
     # The parser allows 1000 levels of nesting; reading values recurses two frames a level.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     outcome = resourcelist.process(data, run, override)

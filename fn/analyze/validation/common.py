@@ -9,9 +9,11 @@ has the wrong type is the CRD schema's business, so helpers here read leniently.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ipaddress
 
 
 class Validation:
@@ -320,7 +322,10 @@ def validate_namespace_slash_wildcard_hostname(hostname: str, is_gateway: bool,
 
 def _parse_addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     # Go's netip.ParseAddr takes IPv6 zones ("fe80::1%eth0"); Python's ip_address only
-    # from 3.9 on, which is what we require anyway.
+    # from 3.9 on, which is what we require anyway. Imported here: few configs have
+    # addresses, and the module is a measurable share of the start-up.
+    import ipaddress
+
     try:
         return ipaddress.ip_address(text)
     except ValueError:

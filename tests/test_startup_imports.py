@@ -1,0 +1,79 @@
+"""What the most common run imports. kpt, kustomize and Argo CD start the function once per
+render, often on one small package, so start-up is most of its time there (issue 15's
+target: ≤ 1.5× `python -c "import yaml"`). Each module below was measured as a share of
+that start-up and is kept off the no-config KRM run; this test fails when one comes back
+(an `@dataclass` instead of `fn.records.record`, a `pkgutil` walk, an eager import).
+Timing itself is `make bench`'s job."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+ONE_SERVICE = """\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: cart, namespace: shop}
+  spec:
+    selector: {app: cart}
+    ports: [{name: http, port: 8080}]
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: cart, namespace: shop}
+  spec:
+    selector: {matchLabels: {app: cart}}
+    template:
+      metadata: {labels: {app: cart}}
+      spec: {containers: [{name: cart, image: cart:1}]}
+"""
+
+# The console script's own code (`from fn.cli import main; sys.exit(main())`), with the
+# process's exit shortcut (os._exit, which skips teardown) made to report sys.modules.
+PROBE = """
+import json, os, sys
+real_exit = os._exit
+def report(code):
+    os.write(int(os.environ["PROBE_FD"]), json.dumps([code, sorted(sys.modules)]).encode())
+    real_exit(code)
+os._exit = report
+from fn.cli import main
+report(main())
+"""
+
+# Measured costs (issue 15): dataclasses pulls inspect, ast, dis and tokenize; pkgutil
+# pulls inspect; pydantic alone is 0.18-0.26 s; argparse brings gettext.
+# (ipaddress is kept off too, but an editable install's import hook loads it through
+# pathlib and urllib, so it cannot be checked here.)
+KEPT_OUT = ("dataclasses", "inspect", "ast", "dis", "tokenize", "pkgutil", "pydantic", "argparse",
+            "gettext", "importlib.metadata", "zipfile", "tempfile", "shutil", "fn.config", "fn.callgraph")
+
+
+@pytest.fixture(scope="module")
+def loaded() -> list[str]:
+    import os
+
+    r, w = os.pipe()
+    proc = subprocess.run([sys.executable, "-c", PROBE], input=ONE_SERVICE, capture_output=True, text=True,
+                          pass_fds=(w,), env={**os.environ, "PROBE_FD": str(w)})
+    os.close(w)
+    with os.fdopen(r) as fh:
+        code, modules = json.loads(fh.read())
+    assert code == 0 and proc.returncode == 0, proc.stderr
+    assert "kind: VirtualService" in proc.stdout and "kind: PeerAuthentication" in proc.stdout
+    return list(modules)
+
+
+@pytest.mark.parametrize("module", KEPT_OUT)
+def test_the_no_config_run_does_not_import(loaded, module):
+    assert module not in loaded
+
+
+def test_the_probe_sees_what_the_run_does_import(loaded):
+    # Without this, an empty or broken module list would pass every case above.
+    assert {"yaml", "fn.core", "fn.policies.destinationrule", "fn.analyze.runner"} <= set(loaded)
