@@ -110,6 +110,13 @@ def plan(services: list[Service], namespaces: Mapping[str, Namespace], user: Use
             out.append(replace(svc, waypoint=DEFAULT_NAME, waypoint_reason=why))
         else:
             out.append(replace(svc, waypoint_reason="its routes ask for no L7 feature, so ztunnel (L4) suffices"))
+    root = _namespace_item("", namespaces)
+    if "" in needing and root is not None and root.name:
+        # Namespace-less Services land in the package's one Namespace (the one labelled
+        # for them), so their waypoint is that namespace's, written with its name: a
+        # namespace-less waypoint beside it would be a second Gateway "waypoint" there,
+        # which is what a re-run made once the first had labelled the namespace.
+        needing[root.name] = needing.get(root.name, []) + needing.pop("")
     plans: dict[str, WaypointPlan] = {}
     for ns, svcs in needing.items():
         ns_item = _namespace_item(ns, namespaces)

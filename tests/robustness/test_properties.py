@@ -39,6 +39,25 @@ def is_generated(node: Node) -> bool:
     return yn.scalar_str(yn.get(anns, OWNER_ANNOTATION)) == OWNER_VALUE
 
 
+# Found by this test: the namespace-less Service's waypoint lands in the one Namespace,
+# which the first run labels istio.io/use-waypoint; the second run then planned a second
+# waypoint for that namespace's own (port-less) Service.
+AMBIENT_SERVICE_WITHOUT_NAMESPACE = (
+    ["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web",
+     "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n  namespace: web\nspec:",
+     "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\nspec:\n  ports:\n  - {name: http, port: 80}"],
+    "apiVersion: istio-mesh-fn.dev/v1alpha1\nkind: IstioMesh\nmetadata: {name: m}\nspec:\n  injection: {mode: ambient}",
+)
+# And the other way round: the namespaced Service needs the waypoint, the namespace-less
+# one inherits the namespace's label on the re-run.
+AMBIENT_SERVICE_IN_THE_NAMESPACE = (
+    [AMBIENT_SERVICE_WITHOUT_NAMESPACE[0][0],
+     "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\nspec:",
+     "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n  namespace: web\nspec:\n  ports:\n  - {name: http, port: 80}"],
+    AMBIENT_SERVICE_WITHOUT_NAMESPACE[1],
+)
+
+
 def run_ok(items: list[str], fc: str | None) -> str:
     text = resource_list(items, fc)
     out = run_text(text)
@@ -140,6 +159,8 @@ def test_output_does_not_depend_on_input_order(pkg, rnd):
 @PROFILE
 @given(package())
 @example(LONE_NAMESPACE)
+@example(AMBIENT_SERVICE_WITHOUT_NAMESPACE)
+@example(AMBIENT_SERVICE_IN_THE_NAMESPACE)
 def test_running_twice_changes_nothing(pkg):
     items, fc = pkg
     once = run_ok(items, fc)
