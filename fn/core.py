@@ -47,8 +47,8 @@ def transform(items: list[Item], settings: Settings) -> tuple[list[Item], Result
     outputs = [p.generate(model, settings) for p in POLICIES if p.enabled(settings)]
     for out in outputs:
         results.extend(out.results)
-        for item, key, value in out.label_edits:
-            item.set_label(key, value)
+        for edit in out.edits:
+            edit.item.set_at(edit.path, edit.value)
     _report_uncovered(model, outputs, results)
     generated = place([g for out in outputs for g in out.objects], model.user.paths, results)
     if settings.kustomize.register_resources and model.user.paths:
