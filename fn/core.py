@@ -42,7 +42,8 @@ def prune(items: list[Item], results: Results) -> list[Item]:
 def transform(items: list[Item], settings: Settings) -> tuple[list[Item], Results]:
     results = Results()
     kept = prune(items, results)
-    model, found = mesh.build(kept, settings)
+    ids = {id(i) for i in kept}
+    model, found = mesh.build(kept, settings, previous=[i for i in items if id(i) not in ids])
     results.extend(found)
     outputs = [p.generate(model, settings) for p in POLICIES if p.enabled(settings)]
     for out in outputs:
