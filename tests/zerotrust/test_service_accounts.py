@@ -15,7 +15,6 @@ from fn.function import run as fn_run
 from krm import by_kind, generate, generated, items_from_yaml
 
 PER_WORKLOAD = {"authorization": {"mode": "enforce", "serviceAccounts": "per-workload"}}
-OWNED = {"generated-by": "istio-mesh-fn.dev/generated-by"}
 
 
 def config(spec):
@@ -131,7 +130,8 @@ def test_a_workload_with_its_own_account_is_untouched_byte_for_byte():
     assert out.exit_code == 0
     # The comment survives only where the item was copied as written, not re-emitted.
     assert own.split("---")[0].strip() in out.stdout
-    assert "name: cart-sa\n" not in out.stdout  # no ServiceAccount generated for it
+    docs = [d for d in yaml.safe_load_all(out.stdout) if d]
+    assert [d["metadata"]["name"] for d in docs if d["kind"] == "ServiceAccount"] == ["web"]
 
 
 def test_a_persons_account_with_the_wanted_name_is_never_reused():
@@ -303,3 +303,18 @@ def test_graph_with_the_config_names_the_new_accounts_and_allows_the_calls(tmp_p
     accounts = {n["name"]: n["serviceAccountName"] for n in graph["nodes"] if n["type"] == "workload"}
     assert accounts == {"web": "web", "cart": "cart"}
     assert [e["allowed"] for e in graph["edges"]] == [True]
+
+
+def test_it_works_without_authorization_policies():
+    objs, results, items = run(package(deployment("web", env=["http://cart"]), deployment("cart", sa="cart")),
+                               {"authorization": {"serviceAccounts": "per-workload"}})
+    assert not errors(results)
+    assert list(by_kind(objs, "ServiceAccount")) == ["web"] and not by_kind(objs, "AuthorizationPolicy")
+    assert runs_as(items, "web") == "web"
+
+
+def test_a_wrong_value_names_the_field_and_the_value():
+    out = pipe(package(deployment("web")), {"authorization": {"serviceAccounts": "perWorkload"}})
+    assert out.exit_code == 1
+    assert any(r.severity == "error" and "spec.authorization.serviceAccounts" in r.message and "'perWorkload'" in r.message
+               for r in out.results)
