@@ -42,13 +42,14 @@ def prune(items: list[Item], results: Results) -> list[Item]:
 def transform(items: list[Item], settings: Settings) -> tuple[list[Item], Results]:
     results = Results()
     kept = prune(items, results)
-    model, found = mesh.build(kept, settings)
+    ids = {id(i) for i in kept}
+    model, found = mesh.build(kept, settings, previous=[i for i in items if id(i) not in ids])
     results.extend(found)
     outputs = [p.generate(model, settings) for p in POLICIES if p.enabled(settings)]
     for out in outputs:
         results.extend(out.results)
-        for item, key, value in out.label_edits:
-            item.set_label(key, value)
+        for edit in out.edits:
+            edit.item.set_at(edit.path, edit.value)
     _report_uncovered(model, outputs, results)
     generated = place([g for out in outputs for g in out.objects], model.user.paths, results)
     if settings.kustomize.register_resources and model.user.paths:

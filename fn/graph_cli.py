@@ -88,6 +88,11 @@ def main(argv: list[str]) -> int:
                     for i, r in enumerate(settings.authorization.allow)]
     graph = infer(items, args.cluster_domain, declared=declared, default_namespace=namespace,
                   infer_edges=not args.no_infer)
+    if args.config:
+        from .callgraph.inputs import service_accounts
+
+        # The config may give workloads ServiceAccounts of their own: the policies name those.
+        graph = graph.with_service_accounts(service_accounts(checked, namespace))
     allowed = edges_allowed(checked, graph, trust_domain, root, namespace)
     # Whole or not at all (a reader that goes away is an error, never a truncated graph).
     write_out(render(graph, args.output, allowed))

@@ -134,8 +134,15 @@ class Item:
 
     # ------------------------------------------------------------ edits
     def set_label(self, key: str, value: str) -> None:
-        labels = yn.ensure_mapping(self._metadata_node(), "labels")
-        yn.set_key(labels, key, value)
+        self.set_at(("metadata", "labels", key), value)
+
+    def set_at(self, path: tuple[str, ...], value: str) -> None:
+        """Set the string at ``path``, creating the mappings on the way (a key keeps its
+        place; every other node of the item stays as it was)."""
+        node = self.node
+        for key in path[:-1]:
+            node = yn.ensure_mapping(node, key)
+        yn.set_key(node, path[-1], value)
         self._invalidate()
 
     def set_annotation(self, key: str, value: str) -> None:

@@ -29,6 +29,7 @@ class Authorization:
     allow: tuple[AllowRule, ...] = ()
     ingress_gateways: tuple[IngressGateway, ...] = ()
     metrics_principals: tuple[str, ...] = ()
+    service_accounts: str = "keep"
 
 
 @record

@@ -313,12 +313,20 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], Check]] = {
     "authorization.metricsPrincipals": ({"injection": {"mode": "ambient"}, "authorization": {
         "mode": "enforce", "metricsPrincipals": ["cluster.local/ns/monitoring/sa/prometheus"]}}, {},
         lambda o, r, i: froms(o, "web") == {"cluster.local/ns/monitoring/sa/prometheus"}),
+    "authorization.serviceAccounts": ({"authorization": {"mode": "enforce", "serviceAccounts": "per-workload"}}, {},
+        lambda o, r, i: sorted(by_kind(o, "ServiceAccount")) == ["cart-v1", "cart-v2", "web"]
+        and froms(o, "cart-v1") == {"cluster.local/ns/shop/sa/web"}
+        and workload(i, "web").get("spec", "template", "spec", "serviceAccountName") == "web"),
     "requestAuthentication.providers[]": ({"requestAuthentication": {"providers": [
         {"name": "idp", "issuer": "https://idp.example.com/", "jwksUri": "https://idp.example.com/jwks"}]}}, {},
         lambda o, r, i: "jwt-idp" in by_kind(o, "RequestAuthentication")),
     "egress.mode": ({"egress": {"mode": "registry-only"}}, {},
                     lambda o, r, i: "api.stripe.com" in by_kind(o, "ServiceEntry") and "default" in by_kind(o, "Sidecar")),
 }
+
+
+def workload(items, name):
+    return next(x for x in items if x.kind == "Deployment" and x.name == name)
 
 
 def froms(objs, name):

@@ -76,7 +76,9 @@ def generated_families(settings: Settings, gateway_api: bool = False) -> frozens
     pick Istio's own Gateway checks."""
     from ..policies import POLICIES
 
-    kinds = {p.kind for p in POLICIES if p.kind and p.enabled(settings) and p.group not in GATEWAY_API_GROUPS}
+    # Core kinds (a ServiceAccount, group "") have no Istio analyzer to run.
+    kinds = {p.kind for p in POLICIES
+             if p.kind and p.group and p.enabled(settings) and p.group not in GATEWAY_API_GROUPS}
     if settings.request_authentication.providers:
         kinds.add("AuthorizationPolicy")  # requireJwt pairs a DENY policy
     extra = {"httproute", "ambient"} if gateway_api else set()

@@ -31,6 +31,18 @@ class _Pod:
     annotations: dict[str, str]
     spec: dict[str, Any]
     prefix: str  # field path of the pod spec under the item
+    # A Rollout's pods from another item's template (spec.workloadRef): editing the pod
+    # spec means editing that item, which other workloads may share.
+    borrowed: bool = False
+
+    @property
+    def service_account(self) -> str:
+        return service_account(self.spec)
+
+
+def service_account(spec: dict[str, Any]) -> str:
+    """A pod spec's ServiceAccount: ``default`` when it names none, as Kubernetes does."""
+    return str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
 
 
 
@@ -49,7 +61,9 @@ def _pods(items: list[Item], default_namespace: str) -> list[_Pod]:
         ns = _ns(item, default_namespace)
         template = item.get(*path) if path else item.obj
         prefix = ".".join(path)
+        borrowed = False
         if item.kind == "Rollout" and not isinstance(template, dict):
+            borrowed = True
             # A Rollout may borrow a Deployment's pod template (spec.workloadRef).
             ref = item.get("spec", "workloadRef")
             target = by_name.get((str(ref.get("kind") or "Deployment"), ns, str(ref.get("name")))) \
@@ -64,12 +78,22 @@ def _pods(items: list[Item], default_namespace: str) -> list[_Pod]:
         annotations = dict(item.annotations)
         annotations.update(_str_map(meta.get("annotations")))
         out.append(_Pod(item, WorkloadRef(item.kind, ns, item.name), labels, annotations, spec,
-                        f"{prefix}.spec" if prefix else "spec"))
+                        f"{prefix}.spec" if prefix else "spec", borrowed))
     return out
 
 
+def pods(items: list[Item], default_namespace: str) -> list[_Pod]:
+    """Every workload's pod template, of every kind the call graph knows."""
+    return _pods(items, default_namespace)
+
+
+def service_accounts(items: list[Item], default_namespace: str) -> dict[WorkloadRef, str]:
+    """The ServiceAccount each workload's pods run as."""
+    return {p.ref: p.service_account for p in _pods(items, default_namespace)}
+
+
 def _workload(pod: _Pod) -> Workload:
-    sa = str(pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount") or "default")
+    sa = pod.service_account
     ports = []
     for c in _containers(pod.spec):
         for p in _list(c[1].get("ports")):

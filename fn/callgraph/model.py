@@ -1,8 +1,10 @@
 """The call graph's types: frozen, hashable, and ordered so every output is stable."""
 
 from __future__ import annotations
-from ..records import ordered_record, record
 
+from typing import Mapping
+
+from ..records import ordered_record, record, replace
 
 
 @ordered_record
@@ -126,6 +128,14 @@ class CallGraph:
     edges: tuple[Edge, ...]
     externals: tuple[External, ...]
     notes: tuple[Note, ...]
+
+    def with_service_accounts(self, accounts: Mapping[WorkloadRef, str]) -> CallGraph:
+        """The same graph with these workloads running as other ServiceAccounts (the
+        ones the function gives them: the edges name workloads, not identities)."""
+        if not any(accounts.get(w.ref, w.service_account) != w.service_account for w in self.workloads):
+            return self
+        return replace(self, workloads=tuple(replace(w, service_account=accounts.get(w.ref, w.service_account))
+                                             for w in self.workloads))
 
     def service(self, ref: ServiceRef) -> Service | None:
         for s in self.services:

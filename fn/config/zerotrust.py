@@ -51,6 +51,9 @@ class Authorization(Model):
     metrics_principals: list[Principal] = Field(
         default_factory=list,
         description="Identities allowed to scrape a pod's prometheus.io/port where the scrape passes the proxy (ambient, or metrics merging off).")
+    service_accounts: Literal["keep", "per-workload"] = Field(
+        "keep", description="keep: workloads run as written; per-workload: a workload in an application namespace that "
+                            "runs as default or shares its ServiceAccount gets a generated ServiceAccount of its own.")
 
 
 class JwtProvider(Model):

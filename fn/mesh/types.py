@@ -200,6 +200,44 @@ class WaypointPlan:
 
 
 @record
+class ServiceAccountPlan:
+    """A ServiceAccount the function generates for one workload
+    (``authorization.serviceAccounts: per-workload``), and the edit that makes the
+    workload run as it. Every identity in the model (workloads, call graph, ingress)
+    already names ``account``."""
+
+    item: Item  # the workload
+    kind: str
+    namespace: str
+    name: str
+    # The pod spec under the workload item, where serviceAccountName is set.
+    pod_spec: tuple[str, ...]
+    account: str
+    # What it ran as in the input; equal to ``account`` when an earlier run generated it.
+    was: str
+    # The ServiceAccount it stands in for (``default``, or the one it shared), whose
+    # imagePullSecrets and automountServiceAccountToken it copies.
+    replaces: str
+    # Those fields, from ``replaces``' object when the input holds it.
+    copied: Mapping[str, object]
+    reason: str
+    # Bindings (``Kind ns/name``) that grant ``replaces`` rights the new account lacks.
+    bindings: tuple[str, ...] = ()
+    # The input holds ``replaces``' object (else nothing could be copied from it).
+    source_found: bool = False
+    # The pod spec pulls with imagePullSecrets of its own.
+    own_pull_secrets: bool = False
+
+    @property
+    def edit(self) -> bool:
+        return self.account != self.was
+
+    @property
+    def workload(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+
+@record
 class MeshModel:
     namespaces: Mapping[str, Namespace]
     services: tuple[Service, ...]
@@ -220,6 +258,9 @@ class MeshModel:
     ingress: tuple[IngressRoute, ...] = ()
     # Waypoints this run generates: namespace -> its plan.
     waypoints: Mapping[str, "WaypointPlan"] = field(default_factory=dict)
+    # ServiceAccounts generated per workload (and those an earlier run generated that a
+    # workload still runs as), in a stable order.
+    service_accounts: tuple[ServiceAccountPlan, ...] = ()
 
     def namespace(self, name: str) -> Namespace:
         found = self.namespaces.get(name)

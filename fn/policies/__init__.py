@@ -5,7 +5,8 @@ section, and one line here."""
 from __future__ import annotations
 
 from . import (ambientmigration, authorizationpolicy, destinationrule, grpcroute, httproute, namespacelabels,
-               peerauthentication, requestauthentication, serviceentry, sidecar, tcproute, virtualservice, waypoint)
+               peerauthentication, requestauthentication, serviceaccount, serviceentry, sidecar, tcproute,
+               virtualservice, waypoint)
 from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
 
 POLICIES: tuple[Policy, ...] = (
@@ -25,6 +26,8 @@ POLICIES: tuple[Policy, ...] = (
            requestauthentication.generate, opt_in=True),
     Policy(serviceentry.API_VERSION, serviceentry.KIND, serviceentry.enabled, serviceentry.generate, opt_in=True),
     Policy(sidecar.API_VERSION, sidecar.KIND, sidecar.enabled, sidecar.generate, opt_in=True),
+    Policy(serviceaccount.API_VERSION, serviceaccount.KIND, serviceaccount.enabled, serviceaccount.generate,
+           quiet=True),
 )
 
 __all__ = ["POLICIES", "Policy", "Output", "Generated", "OWNER_ANNOTATION", "OWNER_VALUE"]

@@ -24,12 +24,27 @@ class Generated:
     path: str
 
 
+@record
+class Edit:
+    """One string field of an input item to set, at a path of mappings (created where
+    missing): a Namespace label, a workload's serviceAccountName. The core applies it on
+    the item's nodes, so the rest of the item is written as it was."""
+
+    item: Item
+    path: tuple[str, ...]
+    value: str
+
+    @classmethod
+    def label(cls, item: Item, key: str, value: str) -> "Edit":
+        return cls(item, ("metadata", "labels", key), value)
+
+
 @mutable_record
 class Output:
     objects: list[Generated] = field(default_factory=list)
     results: Results = field(default_factory=Results)
-    # (Namespace item, label key, value) edits of input items.
-    label_edits: list[tuple[Item, str, str]] = field(default_factory=list)
+    # Edits of input items.
+    edits: list[Edit] = field(default_factory=list)
     # Service key -> why this policy generated nothing for it.
     declined: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     # Service keys this policy generated something for.

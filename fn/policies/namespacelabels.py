@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..mesh import MeshModel
 from ..settings import Settings
-from .base import Output
+from .base import Edit, Output
 
 
 def enabled(settings: Settings) -> bool:
@@ -27,7 +27,7 @@ def generate(model: MeshModel, settings: Settings) -> Output:
             out.results.info(f"left namespace {ns.name} unlabelled: {ns.unlabelled_because}",
                              resource_ref=ns.item.ref(), file=ns.item.file_ref())
         elif ns.add_labels:
-            out.label_edits.extend((ns.item, k, v) for k, v in ns.add_labels.items())
+            out.edits.extend(Edit.label(ns.item, k, v) for k, v in ns.add_labels.items())
             labelled.append(ns.name)
     out.summary.append("labelled namespaces: " + (", ".join(labelled) if labelled else "none"))
     return out

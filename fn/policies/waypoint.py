@@ -16,7 +16,7 @@ from typing import Any
 from ..mesh import MeshModel
 from ..mesh.waypoints import USE_WAYPOINT, WAYPOINT_CLASS, WAYPOINT_FOR
 from ..settings import Settings
-from .base import Generated, Output, metadata, path_for
+from .base import Edit, Generated, Output, metadata, path_for
 
 API_VERSION = "gateway.networking.k8s.io/v1"
 KIND = "Gateway"
@@ -54,7 +54,7 @@ def generate(model: MeshModel, settings: Settings) -> Output:
             path = path_for(settings.paths.waypoint, settings, "", {"name": plan.name,
                                                                      "namespace": plan.lands_in or "default"})
             out.objects.append(Generated(build(name=plan.name, namespace=ns), path))
-        out.label_edits.extend((item, USE_WAYPOINT, plan.name) for item in plan.label_items)
+        out.edits.extend(Edit.label(item, USE_WAYPOINT, plan.name) for item in plan.label_items)
     if model.waypoints:
         out.summary.append("waypoints: " + ", ".join(f"{ns or '(none set)'}/{p.name}"
                                                     for ns, p in sorted(model.waypoints.items())))

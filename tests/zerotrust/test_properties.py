@@ -59,3 +59,22 @@ def test_generated_policies_deny_no_inferred_call(text, mode):
     overlap = any("also select" in r.message for r in results)
     if not overlap:
         assert not report.beyond, sorted(report.beyond)[:5]
+
+
+@hsettings(PROFILE)
+@given(package())
+def test_per_workload_accounts_are_distinct_allowed_and_stable(text):
+    from collections import Counter
+
+    from fn import yamlnodes as yn
+
+    settings = Settings(authorization=Authorization(mode="enforce", service_accounts="per-workload"))
+    items, results = transform(items_from_yaml(text), settings)
+    assert not [r for r in results if r.severity == "error"], [r.message for r in results if r.severity == "error"]
+    graph = infer(items, "cluster.local")
+    accounts = Counter((w.ref.namespace, w.service_account) for w in graph.workloads)
+    assert ("default" not in {sa for _, sa in accounts}) and max(accounts.values()) == 1, accounts
+    assert not authzcheck.check(items, graph, (), "cluster.local", "istio-system").denied
+    first = yn.serialize_all([i.node for i in items])
+    again, _ = transform(items_from_yaml(first), settings)
+    assert yn.serialize_all([i.node for i in again]) == first
