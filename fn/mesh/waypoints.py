@@ -55,10 +55,12 @@ def l7_features(svc: Service, settings: Settings) -> list[str]:
     """The L7 features its generated routes ask for, which only a waypoint enforces."""
     if not settings.virtual_service.enabled:
         return []
+    # Weighted backendRefs are routing, which ztunnel does not do, on TCP ports as well.
+    split = ["a traffic split"] if svc.versions is not None and svc.versions.applied else []
     grpc_as_http = svc.config.routing_api == "istio" or settings.routing.grpc == "HTTPRoute"
     ports = [p for p in svc.ports if p.protocol in (HTTP, UNKNOWN) and (grpc_as_http or not p.grpc)]
     if not ports:
-        return []
+        return split
     out = []
     if svc.config.timeout:
         out.append(f"timeout {svc.config.timeout}")
@@ -66,7 +68,7 @@ def l7_features(svc: Service, settings: Settings) -> list[str]:
     if retries is not None and retries.attempts > 0 and (
             svc.config.routing_api == "istio" or settings.routing.gateway_api_channel == "experimental"):
         out.append(f"{retries.attempts} retries")
-    return out
+    return out + split
 
 
 def _namespace_item(ns: str, namespaces: Mapping[str, Namespace]) -> Item | None:
