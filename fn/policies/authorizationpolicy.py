@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..items import Item
 from ..mesh import AMBIENT, NO_MESH, MeshModel
 from ..settings import Settings
+from . import waypointauthz
 from .base import Generated, Output, metadata
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ def generate(model: MeshModel, settings: Settings) -> Output:
                             "identity names the namespace); set metadata.namespace or spec.defaultNamespace")
     from ..mesh.access import compute
 
-    access = compute(graph, model.ingress, a.trust_domain)
+    # Calls through an ambient waypoint reach the pods as the waypoint (waypointauthz.py).
+    access = compute(graph, model.ingress, a.trust_domain, waypointauthz.waypointed(model))
     items = {(w.kind, w.namespace, w.name): w.item for w in model.workloads}
     paths = {k: i.path for k, i in items.items()}
     annotations = {(w.kind, w.namespace, w.name): dict(w.pod_annotations) for w in model.workloads}
@@ -153,6 +155,9 @@ def generate(model: MeshModel, settings: Settings) -> Output:
             folder = posixpath.dirname(paths.get(key, "")) or f"istio/{ns}"
             out.objects.append(Generated(_obj(name, ns, spec, dry_run), posixpath.join(folder, FILE)))
             made += 1
+        if ambient:
+            made += waypointauthz.generate(model, graph, settings, ns, taken,
+                                           lambda n, where, spec: _obj(n, where, spec, dry_run), _rules, out)
     if namespaces:
         out.summary.append(f"authorization {a.mode}: {made} workload policies in {', '.join(namespaces)}")
         if dry_run:
