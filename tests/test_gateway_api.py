@@ -171,6 +171,7 @@ GOLDEN = ROOT / "tests" / "golden"
     ("gateway-api-experimental", ("experimental",)),
     ("ambient", ("standard", "experimental")),
     ("gateway-api-split", ("standard", "experimental")),
+    ("ambient-authz", ("standard", "experimental")),
 ])
 def test_generated_gateway_api_objects_pass_the_crds_of_their_channel(case, channels):
     import yaml
