@@ -153,3 +153,19 @@ def test_request_authentication_and_require_jwt_attach_to_the_waypoint(where):
     assert deny["targetRefs"] == [{"group": "", "kind": "Service", "name": "cart"}]
     assert deny["rules"][0]["to"][0]["operation"]["ports"] == ["80"]
     assert not [r.message for r in results if r.severity == "error" or "needs a waypoint" in r.message]
+
+
+def test_graph_edges_are_allowed_through_the_waypoint_only_with_the_attached_policy():
+    items, _ = transform(items_from_yaml(SHOP), Settings(authorization=Authorization(mode="enforce"),
+                                                         injection=Injection(mode="ambient")))
+    graph = infer(items, "cluster.local")
+    allowed = authzcheck.edges_allowed(items, graph, "cluster.local", "istio-system")
+    assert allowed and all(allowed.values())
+    # Callers named on the pods instead: the pods see the waypoint, so the calls fail.
+    sidecar_shape = [i for i in items if not (i.kind == "AuthorizationPolicy" and i.name in ("cart", "cart-waypoint"))]
+    sidecar_shape.append(Item.from_obj({
+        "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": "cart", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "cart"}}, "rules": [{"from": [{"source": {"principals": [WEB]}}]}]}}))
+    edges = {(c.name, s.name): ok for (c, s), ok in
+             authzcheck.edges_allowed(sidecar_shape, graph, "cluster.local", "istio-system").items()}
+    assert edges[("web", "cart")] is False and edges[("web", "db")] is True
