@@ -133,6 +133,11 @@ class Service:
         return self.dataplane == AMBIENT
 
     @property
+    def headless(self) -> bool:
+        """Its clients address the pods themselves, so no waypoint for Services sees them."""
+        return bool(self.item.get("spec", "clusterIP") == "None")
+
+    @property
     def key(self) -> tuple[str, str]:
         return (self.namespace, self.name)
 

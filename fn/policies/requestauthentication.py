@@ -85,7 +85,8 @@ def _waypoint_services(model: MeshModel, w: Workload) -> list[Service]:
     """The Services in front of an ambient workload whose requests pass a waypoint."""
     if model.namespace(w.namespace).dataplane != AMBIENT:
         return []
-    return [s for s in model.services if s.skip is None and s.waypoint is not None and w in s.workloads]
+    return [s for s in model.services
+            if s.skip is None and s.waypoint is not None and not s.headless and w in s.workloads]
 
 
 def _attached(model: MeshModel, p: JwtProvider, svc: Service, dry_run: bool, out: Output, made: set[str],
