@@ -169,3 +169,16 @@ def test_graph_edges_are_allowed_through_the_waypoint_only_with_the_attached_pol
     edges = {(c.name, s.name): ok for (c, s), ok in
              authzcheck.edges_allowed(sidecar_shape, graph, "cluster.local", "istio-system").items()}
     assert edges[("web", "cart")] is False and edges[("web", "db")] is True
+
+
+def test_require_jwt_on_a_headless_service_is_not_attached_to_the_waypoint():
+    # Its clients address the pods, so a policy at the waypoint would never see them.
+    text = SHOP.replace("metadata: {name: cart, namespace: shop}\nspec:\n  selector",
+                        "metadata: {name: cart, namespace: shop}\nspec:\n  clusterIP: None\n  selector")
+    assert "clusterIP: None" in text
+    spec = {**AMBIENT_ENFORCE, "requestAuthentication": {"providers": [{**JWT, "workloads": ["shop/cart"]}]}}
+    items, results = generate(items_from_yaml(text), typed(spec))
+    objs = generated(items)
+    ra = by_kind(objs, "RequestAuthentication")["jwt-auth0-cart"]["spec"]
+    assert ra["selector"] == {"matchLabels": {"app": "cart"}} and "targetRefs" not in ra
+    assert any("requireJwt in an ambient namespace needs a waypoint" in r.message for r in results)
