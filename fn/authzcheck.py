@@ -38,7 +38,7 @@ from typing import Any
 
 from .callgraph import CallGraph, Workload, WorkloadRef
 from .items import Item
-from .mesh.access import caller_principal, compute, target_port, through_waypoint
+from .mesh.access import caller_principal, compute, service_callers, target_port, through_waypoint
 from .mesh.ingress import IngressRoute, principal
 from .mesh.ports import port_protocol
 from .mesh.types import HTTP
@@ -253,6 +253,7 @@ def check(items: list[Item], graph: CallGraph, routes: tuple[IngressRoute, ...],
     # itself stands for the calls it carries), and per waypoint Service, its callers.
     direct = compute(graph, routes, trust_domain, waypoints)
     hops = {principal(trust_domain, s.ref.namespace, wp) for fr in fronts.values() for s, wp in fr}
+    via_callers = service_callers(graph, trust_domain, waypoints)
     report = Report()
     for w in graph.workloads:
         applicable = ev.applicable(w)
@@ -284,14 +285,9 @@ def check(items: list[Item], graph: CallGraph, routes: tuple[IngressRoute, ...],
                 n = target_port(w, p)
                 if n is None or p.protocol != "TCP":
                     continue
-                callers = _callers(graph, svc, p.port, trust_domain)
+                callers = via_callers.get(svc.ref, {}).get(p.port, set())
                 report.denied_on_path |= {(c, w.ref, n) for c in callers if (c, w.ref, n) not in allowed_via}
     return report
-
-
-def _callers(graph: CallGraph, svc: Any, port: int, trust_domain: str) -> set[str]:
-    who = caller_principal(graph, trust_domain)
-    return {who[e.caller] for e in graph.edges if e.service == svc.ref and (not e.ports or port in e.ports)}
 
 
 def _waypoint_fronts(graph: CallGraph, waypoints: dict[tuple[str, str], str]) -> dict[WorkloadRef, list[tuple[Any, str]]]:
