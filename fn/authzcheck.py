@@ -17,6 +17,18 @@ answers is what enforce mode would do.
 ``check(items, graph, routes, trust_domain, root)`` computes the allowed (principal,
 workload, port) triples over every workload a policy applies to and compares them with
 the triples the call graph and ingress routes need.
+
+Ambient waypoints. A Service labelled ``istio.io/use-waypoint`` (or in a Namespace so
+labelled; ``none`` opts out) sends the calls addressed to it through that waypoint, which
+evaluates the policies attached to the Service with ``targetRefs`` (or to the waypoint
+Gateway, or in the root namespace to the ``istio-waypoint`` GatewayClass) on the Service's
+port; the waypoint then connects to the pod with its own identity
+(``<trustDomain>/ns/<ns>/sa/<waypoint>``), which the pod's ``selector`` policies see at
+ztunnel on the container port. A caller reaches a workload on a port when either path
+allows it: directly (ztunnel sees the caller), or through a waypoint Service in front of
+it (the waypoint's policies allow the caller, and ztunnel allows the waypoint). Policies
+with ``targetRefs`` never apply at ztunnel. A headless Service's callers address the pods
+themselves, so no waypoint is in their way.
 """
 
 from __future__ import annotations
@@ -26,14 +38,17 @@ from typing import Any
 
 from .callgraph import CallGraph, Workload, WorkloadRef
 from .items import Item
-from .mesh.access import caller_principal, compute, target_port
-from .mesh.ingress import IngressRoute
+from .mesh.access import caller_principal, compute, service_callers, target_port, through_waypoint
+from .mesh.ingress import IngressRoute, principal
 from .mesh.ports import port_protocol
 from .mesh.types import HTTP
 
 HTTP_ONLY_OPERATION = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
 HTTP_ONLY_SOURCE = ("requestPrincipals", "notRequestPrincipals")
 STRANGER = "stranger.example/ns/elsewhere/sa/anyone"
+USE_WAYPOINT = "istio.io/use-waypoint"
+GATEWAY_API = "gateway.networking.k8s.io"
+WAYPOINT_CLASS = "istio-waypoint"
 
 
 @record
@@ -43,6 +58,9 @@ class Policy:
     selector: tuple[tuple[str, str], ...] | None
     action: str
     rules: tuple[Any, ...]
+    # (group, kind, name) of each targetRefs entry; () for a policy bound by selector (or
+    # namespace-wide), which only ztunnel (or a sidecar) enforces.
+    targets: tuple[tuple[str, str, str], ...] = ()
 
 
 def _d(v: Any) -> dict[str, Any]:
@@ -71,8 +89,26 @@ def policies_in(items: list[Item], default_namespace: str = "") -> list[Policy]:
         spec = _d(item.get("spec"))
         sel = spec.get("selector")
         labels = None if sel is None else tuple(sorted((str(k), str(v)) for k, v in _d(_d(sel).get("matchLabels")).items()))
+        refs = _l(spec.get("targetRefs")) + ([spec["targetRef"]] if isinstance(spec.get("targetRef"), dict) else [])
+        targets = tuple((str(_d(r).get("group") or ""), str(_d(r).get("kind") or ""), str(_d(r).get("name") or ""))
+                        for r in refs)
         out.append(Policy(item.namespace or default_namespace, item.name, labels, str(spec.get("action") or "ALLOW"),
-                          tuple(_l(spec.get("rules")))))
+                          tuple(_l(spec.get("rules"))), targets))
+    return out
+
+
+def waypoints_in(items: list[Item], default_namespace: str = "") -> dict[tuple[str, str], str]:
+    """(namespace, Service) -> the waypoint its calls pass through, from the
+    ``istio.io/use-waypoint`` labels of the Services and their Namespaces."""
+    by_ns = {i.name: i.labels.get(USE_WAYPOINT) for i in items if i.kind == "Namespace" and i.api_version == "v1"}
+    out = {}
+    for i in items:
+        if i.kind != "Service" or i.api_version != "v1":
+            continue
+        ns = i.namespace or default_namespace
+        name = i.labels.get(USE_WAYPOINT) or by_ns.get(ns)
+        if name and name != "none":
+            out[(ns, i.name)] = name
     return out
 
 
@@ -84,10 +120,24 @@ class Evaluator:
         # policies whose selector has that pair: a workload is checked against the
         # policies that could select it, not against all of them.
         self._index: dict[tuple[str, tuple[str, str] | None], list[int]] = {}
+        # (namespace, (group, kind, name)) -> policies attached there with targetRefs.
+        self._attached: dict[tuple[str, tuple[str, str, str]], list[int]] = {}
         for i, p in enumerate(policies):
+            if p.targets:
+                for t in p.targets:
+                    self._attached.setdefault((p.namespace, t), []).append(i)
+                continue
             pairs: tuple[tuple[str, str] | None, ...] = p.selector or (None,)  # {} selects all, as no selector
             for pair in pairs:
                 self._index.setdefault((p.namespace, pair), []).append(i)
+
+    def at_waypoint(self, namespace: str, service: str, waypoint: str) -> list[Policy]:
+        """The policies a waypoint applies to calls addressed to this Service: attached to
+        the Service or to the waypoint, or (root namespace) to every waypoint."""
+        seen = set(self._attached.get((namespace, ("", "Service", service)), ()))
+        seen.update(self._attached.get((namespace, (GATEWAY_API, "Gateway", waypoint)), ()))
+        seen.update(self._attached.get((self.root, (GATEWAY_API, "GatewayClass", WAYPOINT_CLASS)), ()))
+        return [self.policies[i] for i in sorted(seen)]
 
     def applicable(self, w: Workload) -> list[Policy]:
         labels = dict(w.pod_labels)
@@ -173,11 +223,14 @@ class Report:
     checked: list[WorkloadRef] = field(default_factory=list)  # workloads some policy applies to
     needed: set[Triple] = field(default_factory=set)
     allowed: set[Triple] = field(default_factory=set)
+    # Needed calls denied on the path they take, though another path would allow them
+    # (a call through a waypoint that only a direct connection would pass, or back).
+    denied_on_path: set[Triple] = field(default_factory=set)
 
     @property
     def denied(self) -> set[Triple]:
         """Calls the graph needs that the policies deny."""
-        return self.needed - self.allowed
+        return (self.needed - self.allowed) | self.denied_on_path
 
     @property
     def beyond(self) -> set[Triple]:
@@ -188,30 +241,99 @@ class Report:
 def check(items: list[Item], graph: CallGraph, routes: tuple[IngressRoute, ...], trust_domain: str,
           root_namespace: str, extra_principals: tuple[str, ...] = (), default_namespace: str = "") -> Report:
     ev = Evaluator(policies_in(items, default_namespace), root_namespace)
+    # What the calls need end to end, caller to workload, whichever path they take.
     access = compute(graph, routes, trust_domain)
     who_all = set(caller_principal(graph, trust_domain).values()) | {r.principal for r in routes}
     who_all |= set(extra_principals) | {STRANGER}
     http_ports, served = _ports(graph)
     principals = _Principals(who_all)
+    waypoints = waypoints_in(items, default_namespace)
+    fronts = _waypoint_fronts(graph, waypoints)
+    # The same calls by the path each takes: direct (ztunnel sees the caller; the waypoint
+    # itself stands for the calls it carries), and per waypoint Service, its callers.
+    direct = compute(graph, routes, trust_domain, waypoints)
+    hops = {principal(trust_domain, s.ref.namespace, wp) for fr in fronts.values() for s, wp in fr}
+    via_callers = service_callers(graph, trust_domain, waypoints)
     report = Report()
     for w in graph.workloads:
         applicable = ev.applicable(w)
-        if not applicable:
+        mine = fronts.get(w.ref, [])
+        if not applicable and not any(ev.at_waypoint(s.ref.namespace, s.ref.name, wp) for s, wp in mine):
             continue
         report.checked.append(w.ref)
+        via = _via_waypoints(ev, w, mine, applicable, principals, trust_domain)
         acc = access[w.ref]
         ports = set(acc.ports) | {n for _, n in w.container_ports} | served.get(w.ref, set())
         for port, needed_by in acc.ports.items():
             report.needed |= {(p, w.ref, port) for p in needed_by}
         groups = _groups(principals, applicable)
         matched = {m for _, members in groups if members for m in members}
+        allowed_direct: set[Triple] = set()
         for port in ports:
             for rep, members in groups:
                 if ev.allowed(rep, w, port, (w.ref, port) in http_ports, applicable):
                     rest = members if members is not None else \
                         [m for m in principals.by_ns[_namespace(rep)] if m not in matched]
-                    report.allowed |= {(p, w.ref, port) for p in rest}
+                    allowed_direct |= {(p, w.ref, port) for p in rest}
+        report.allowed |= allowed_direct
+        for port, who in direct[w.ref].ports.items():
+            report.denied_on_path |= {(p, w.ref, port) for p in who - hops if (p, w.ref, port) not in allowed_direct}
+        for svc, wp in mine:
+            allowed_via = via.get(svc.ref, set())
+            report.allowed |= allowed_via
+            for p in svc.ports:
+                n = target_port(w, p)
+                if n is None or p.protocol != "TCP":
+                    continue
+                callers = via_callers.get(svc.ref, {}).get(p.port, set())
+                report.denied_on_path |= {(c, w.ref, n) for c in callers if (c, w.ref, n) not in allowed_via}
     return report
+
+
+def _waypoint_fronts(graph: CallGraph, waypoints: dict[tuple[str, str], str]) -> dict[WorkloadRef, list[tuple[Any, str]]]:
+    """workload -> the (Service, waypoint) pairs through which calls reach it."""
+    out: dict[WorkloadRef, list[tuple[Any, str]]] = {}
+    for s in graph.services:
+        wp = through_waypoint(s, waypoints)
+        if wp is not None:
+            for ref in s.workloads:
+                out.setdefault(ref, []).append((s, wp))
+    return out
+
+
+def _via_waypoints(ev: Evaluator, w: Workload, fronts: list[tuple[Any, str]], applicable: list[Policy],
+                   principals: "_Principals", trust_domain: str) -> dict[Any, set[Triple]]:
+    """Per waypoint Service, the triples allowed through it: the waypoint's policies for
+    the Service allow the caller on the Service port, and ztunnel's for the pod allow the
+    waypoint on the container port behind it."""
+    out: dict[Any, set[Triple]] = {}
+    for svc, wp in fronts:
+        allowed = out.setdefault(svc.ref, set())
+        ns = svc.ref.namespace
+        hop = principal(trust_domain, ns, wp)
+        at_waypoint = ev.at_waypoint(ns, svc.ref.name, wp)
+        groups = _groups(principals, at_waypoint)
+        matched = {m for _, members in groups if members for m in members}
+        for p in svc.ports:
+            n = target_port(w, p)
+            if n is None or p.protocol != "TCP":
+                continue
+            http = port_protocol(_port_spec(p)) == HTTP
+            if not ev.allowed(hop, w, n, http, applicable):
+                continue
+            for rep, members in groups:
+                if ev.allowed(rep, w, p.port, http, at_waypoint):
+                    rest = members if members is not None else \
+                        [m for m in principals.by_ns[_namespace(rep)] if m not in matched]
+                    allowed |= {(m, w.ref, n) for m in rest}
+    return out
+
+
+def _port_spec(p: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": p.name, "port": p.port, "protocol": p.protocol}
+    if p.app_protocol:
+        spec["appProtocol"] = p.app_protocol
+    return spec
 
 
 class _Principals:
@@ -260,10 +382,7 @@ def _ports(graph: CallGraph) -> tuple[set[tuple[WorkloadRef, int]], dict[Workloa
                 if n is None:
                     continue
                 served.setdefault(ref, set()).add(n)
-                spec: dict[str, Any] = {"name": p.name, "port": p.port, "protocol": p.protocol}
-                if p.app_protocol:
-                    spec["appProtocol"] = p.app_protocol
-                if port_protocol(spec) == HTTP:
+                if port_protocol(_port_spec(p)) == HTTP:
                     http.add((ref, n))
     return http, served
 
@@ -280,15 +399,24 @@ def edges_allowed(items: list[Item], graph: CallGraph, trust_domain: str, root_n
     services = {s.ref: s for s in graph.services}
     http, _ = _ports(graph)
     who = caller_principal(graph, trust_domain)
+    waypoints = waypoints_in(items, default_namespace)
     out: dict[tuple[WorkloadRef, Any], bool] = {}
     for e in graph.edges:
         svc = services[e.service]
+        wp = through_waypoint(svc, waypoints)
         ok = True
         for ref in svc.workloads:
             w = workloads[ref]
             for p in svc.ports:
                 n = target_port(w, p) if p.port in e.ports else None
-                if n is not None and not ev.allowed(who[e.caller], w, n, (ref, n) in http):
-                    ok = False
+                if n is None:
+                    continue
+                if wp is None:
+                    ok = ok and ev.allowed(who[e.caller], w, n, (ref, n) in http)
+                else:
+                    # The waypoint checks the caller on the Service port; the pod sees the waypoint.
+                    at = ev.at_waypoint(svc.ref.namespace, svc.ref.name, wp)
+                    ok = ok and ev.allowed(who[e.caller], w, p.port, (ref, n) in http, at) \
+                        and ev.allowed(principal(trust_domain, svc.ref.namespace, wp), w, n, (ref, n) in http)
         out[(e.caller, e.service)] = ok
     return out

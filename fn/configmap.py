@@ -67,6 +67,7 @@ FLAT_KEYS: dict[str, tuple[tuple[str, ...], Any]] = {
     "routingApi": (("routing", "api"), _nullable),
     "gatewayApiChannel": (("routing", "gatewayApiChannel"), str),
     "grpcRoute": (("routing", "grpc"), str),
+    "versionServices": (("routing", "versionServices"), str),
     "registerResources": (("kustomize", "registerResources"), str),
     "analyzeSchema": (("analyze", "schema"), str),
     "failOn": (("analyze", "failOn"), str),

@@ -43,3 +43,9 @@ def label_key_problem(value: str) -> str | None:
             "and '.', starting and ending with a letter or digit"
         )
     return None
+
+
+def is_dns_1035_label(value: str) -> bool:
+    """A Service name: a DNS-1123 label that starts with a letter (the API server refuses
+    ``1-cart`` as a Service name, though it is a DNS-1123 label)."""
+    return is_dns_label(value) and value[:1].isalpha()

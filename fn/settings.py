@@ -117,6 +117,7 @@ class Paths:
     grpc_route: str = "{dir}/gateway-grpcroute.yaml"
     tcp_route: str = "{dir}/gateway-tcproute.yaml"
     waypoint: str = "istio/waypoint-{namespace}.yaml"
+    version_service: str = "{dir}/gateway-version-services.yaml"
 
 
 @record
@@ -125,6 +126,7 @@ class Routing:
     api: str | None = None
     gateway_api_channel: str = "standard"
     grpc: str = "GRPCRoute"
+    version_services: bool = False
 
     def default_api(self, injection_mode: str) -> str:
         if self.api is not None:

@@ -170,6 +170,8 @@ GOLDEN = ROOT / "tests" / "golden"
     ("gateway-api", ("standard", "experimental")),
     ("gateway-api-experimental", ("experimental",)),
     ("ambient", ("standard", "experimental")),
+    ("gateway-api-split", ("standard", "experimental")),
+    ("ambient-authz", ("standard", "experimental")),
 ])
 def test_generated_gateway_api_objects_pass_the_crds_of_their_channel(case, channels):
     import yaml
@@ -241,3 +243,63 @@ def test_l4_authorization_policy_on_a_selector_needs_no_migration():
            "spec: {selector: {matchLabels: {app: cart}}, rules: [{from: [{source: {principals: [x]}}]}]}")
     _, results = generate(items_from_yaml(SHOP + "\n---\n" + doc), AMBIENT)
     assert not any("AuthorizationPolicy" in r.message for r in results)
+
+
+# Splits under the Gateway API: per-version Services (routing.versionServices).
+TWO_VERSIONS = SHOP + """---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart-v2, namespace: shop}
+spec:
+  template: {metadata: {labels: {app: cart, version: v2}}}
+"""
+
+
+def split_config(spec=None, weights=None):
+    base = {"routing": {"api": "gateway-api", "versionServices": True},
+            "services": [{"name": "cart", "split": {"weights": weights or {"v1": 75, "v2": 25}}}]}
+    return {**GATEWAY_API, "spec": {**base, **(spec or {})}}
+
+
+def test_split_weights_every_route_over_the_version_services_and_a_rerun_changes_nothing():
+    items, results = generate(items_from_yaml(TWO_VERSIONS), split_config())
+    objs = generated(items)
+    for kind in ("HTTPRoute", "TCPRoute"):
+        for route in by_kind(objs, kind).values():
+            port = route["spec"]["parentRefs"][0]["port"]
+            assert route["spec"]["rules"][0]["backendRefs"] == [
+                {"group": "", "kind": "Service", "name": "cart-v1", "port": port, "weight": 75},
+                {"group": "", "kind": "Service", "name": "cart-v2", "port": port, "weight": 25}]
+    svcs = by_kind(objs, "Service")
+    assert sorted(svcs) == ["cart-v1", "cart-v2"]
+    assert svcs["cart-v1"]["spec"] == {"selector": {"app": "cart", "version": "v1"},
+                                       "ports": [{"name": "http", "port": 80}, {"name": "tcp-admin", "port": 9000}]}
+    assert any("applied over per-version Services cart-v1 (75%), cart-v2 (25%)" in r.message for r in results)
+    again, _ = generate(items, split_config())
+    assert sorted(map(repr, generated(again))) == sorted(map(repr, generated(items)))
+
+
+def test_without_the_option_the_split_is_not_applied_and_the_warning_names_the_option():
+    config = split_config({"routing": {"api": "gateway-api"}})
+    items, results = generate(items_from_yaml(TWO_VERSIONS), config)
+    objs = generated(items)
+    assert "Service" not in kinds(objs)
+    assert by_kind(objs, "HTTPRoute")["cart"]["spec"]["rules"][0]["backendRefs"][0]["name"] == "cart"
+    assert [r.message for r in results if r.severity == "warning"] == [
+        "cart: the split (spec.services[0]) is not applied: Gateway API routes have no subsets and split over "
+        "per-version Services; set routing.versionServices: true to generate them"]
+
+
+def test_a_split_to_a_version_no_workload_has_is_an_error_and_not_applied():
+    items, results = generate(items_from_yaml(TWO_VERSIONS), split_config(weights={"v1": 50, "v3": 50}))
+    assert any(r.severity == "error" and "version=v3" in r.message for r in results)
+    assert "Service" not in kinds(generated(items))
+
+
+def test_a_split_alone_sends_an_ambient_service_through_a_waypoint():
+    # No timeout and no retries: only the weighted backendRefs need L7 routing.
+    spec = {"injection": {"mode": "ambient"}, "virtualService": {"timeout": None, "retries": {"attempts": 0}}}
+    items, _ = generate(items_from_yaml(TWO_VERSIONS), split_config(spec))
+    assert "Gateway" in kinds(generated(items))
+    ns = next(i for i in items if i.kind == "Namespace")
+    assert ns.labels["istio.io/use-waypoint"] == "waypoint"

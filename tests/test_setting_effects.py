@@ -245,6 +245,16 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], Check]] = {
                                   == {"attempts": 3}),
     "routing.grpc": ({"routing": {**GW, "grpc": "HTTPRoute"}}, {},
                      lambda o, r, i: bool(route(o, "HTTPRoute", "cart-grpc")) and not by_kind(o, "GRPCRoute")),
+    "routing.versionServices": ({"routing": {**GW, "versionServices": True},
+                                 "services": [{"name": "cart", "split": {"weights": {"v1": 90, "v2": 10}}}]}, {},
+                                lambda o, r, i: [(b["name"], b["weight"]) for b in
+                                                 route(o, "HTTPRoute").get("spec", {"rules": [{}]})["rules"][0]
+                                                 .get("backendRefs", [])] == [("cart-v1", 90), ("cart-v2", 10)]
+                                and by_kind(o, "Service").get("cart-v2", {}).get("spec", {}).get("selector")
+                                == {"app": "cart", "version": "v2"}),
+    "paths.versionService": ({"routing": {**GW, "versionServices": True}, "paths": {"versionService": "mesh/{name}-v.yaml"},
+                              "services": [{"name": "cart", "split": {"weights": {"v1": 90, "v2": 10}}}]},
+                             {"with_paths": True}, lambda o, r, i: path_or_none(o, "Service", "cart-v1") == "mesh/cart-v.yaml"),
     "services[]": ({"services": [{"name": "cart", "timeout": "3s"}]}, {},
                    lambda o, r, i: {h["timeout"] for h in vs(o)["spec"]["http"]} == {"3s"}
                    and vs(o, "web")["spec"]["http"][0]["timeout"] == "30s"),

@@ -137,6 +137,8 @@ class Paths(Model):
     grpc_route: PathTemplate = "{dir}/gateway-grpcroute.yaml"
     tcp_route: PathTemplate = "{dir}/gateway-tcproute.yaml"
     waypoint: PathTemplate = Field("istio/waypoint-{namespace}.yaml", description="{namespace} of the waypoint.")
+    version_service: PathTemplate = Field("{dir}/gateway-version-services.yaml",
+                                          description="Per-version Services (routing.versionServices).")
 
 
 class Routing(Model):
@@ -157,6 +159,12 @@ class Routing(Model):
         "GRPCRoute",
         description="Route kind for gRPC ports with gateway-api. GRPCRoute has no timeouts or retries (they are "
         "dropped and reported); HTTPRoute keeps them (gRPC is HTTP/2).",
+    )
+    version_services: bool = Field(
+        False,
+        description="With gateway-api, apply a Service's split by generating a Service <name>-<version> per "
+        "version (its selector plus the subset label) and weighting the routes' backendRefs over them; "
+        "Gateway API routes have no subsets. Off: the split is not applied (warning).",
     )
 
 

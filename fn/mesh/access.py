@@ -5,9 +5,10 @@ authorization policies render this; ``fn/authzcheck.py`` checks the result."""
 from __future__ import annotations
 
 from collections import defaultdict
-from ..records import field, mutable_record
+from typing import Mapping
 
 from ..callgraph import CallGraph, Service, ServicePort, ServiceRef, Workload, WorkloadRef
+from ..records import field, mutable_record
 from .ingress import IngressRoute, principal
 
 
@@ -36,7 +37,39 @@ def caller_principal(graph: CallGraph, trust_domain: str) -> dict[WorkloadRef, s
     return {w.ref: principal(trust_domain, w.ref.namespace, w.service_account) for w in graph.workloads}
 
 
-def compute(graph: CallGraph, routes: tuple[IngressRoute, ...], trust_domain: str) -> dict[WorkloadRef, Access]:
+def through_waypoint(svc: Service, waypoints: Mapping[tuple[str, str], str]) -> str | None:
+    """The waypoint that calls to this Service pass through, or None. A headless Service's
+    callers reach the pods by their own addresses, which a waypoint for Services does not
+    see (ztunnel sends only Service-addressed traffic to it)."""
+    if svc.headless:
+        return None
+    return waypoints.get((svc.ref.namespace, svc.ref.name))
+
+
+def service_callers(graph: CallGraph, trust_domain: str,
+                    waypoints: Mapping[tuple[str, str], str]) -> dict[ServiceRef, dict[int, set[str]]]:
+    """For each Service whose calls pass through a waypoint: Service port -> the callers'
+    principals. A waypoint evaluates the policies attached to the Service the request was
+    addressed to, on the port it was addressed to (the Service's, not the pods')."""
+    services = {s.ref: s for s in graph.services}
+    principals = caller_principal(graph, trust_domain)
+    out: dict[ServiceRef, dict[int, set[str]]] = {}
+    for e in graph.edges:
+        svc = services.get(e.service)
+        if svc is None or through_waypoint(svc, waypoints) is None:
+            continue
+        for p in svc.ports:
+            if p.protocol == "TCP" and (not e.ports or p.port in e.ports):
+                out.setdefault(svc.ref, {}).setdefault(p.port, set()).add(principals[e.caller])
+    return out
+
+
+def compute(graph: CallGraph, routes: tuple[IngressRoute, ...], trust_domain: str,
+            waypoints: Mapping[tuple[str, str], str] | None = None) -> dict[WorkloadRef, Access]:
+    """``waypoints``: (namespace, Service) -> the waypoint its calls pass through. The pods
+    behind it then see the waypoint's identity, not the caller's: they must let in the
+    waypoint (and only it, for those calls). Ingress gateways and scrapers reach the pods
+    directly, as before."""
     workloads = {w.ref: w for w in graph.workloads}
     services = {s.ref: s for s in graph.services}
     principals = caller_principal(graph, trust_domain)
@@ -61,8 +94,11 @@ def compute(graph: CallGraph, routes: tuple[IngressRoute, ...], trust_domain: st
 
     for e in graph.edges:
         svc = services.get(e.service)
-        if svc is not None:
-            grant(svc, e.ports, principals[e.caller])
+        if svc is None:
+            continue
+        waypoint = through_waypoint(svc, waypoints or {})
+        grant(svc, e.ports, principals[e.caller] if waypoint is None
+              else principal(trust_domain, svc.ref.namespace, waypoint))
     for r in routes:
         svc = services.get(ServiceRef(*r.service))
         if svc is None:

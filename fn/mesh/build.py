@@ -15,6 +15,7 @@ from ..settings import Settings
 from . import ingress
 from . import namespaces as nsd
 from . import serviceaccounts as sas, serviceconfig, workloads as wl
+from . import versions
 from . import waypoints as wp
 from .ingress import IngressRoute
 from .ports import is_grpc, is_stream, port_protocol
@@ -305,6 +306,9 @@ def build(items: list[Item], settings: Settings, previous: Sequence[Item] = ()) 
             skip=skip, sidecar=sidecar, sidecar_reason=why, dataplane=facts.dataplane,
         ))
     _warn_about(services, namespaces, results)
+    taken = {(i.namespace or default_ns, i.name) for i in items if i.kind == "Service" and i.api_version == "v1"}
+    # Before the waypoints: a split applied over version Services is an L7 feature.
+    services = versions.plan(services, taken, settings)
     services, plans = wp.plan(services, namespaces, user, settings)
     root_in_package = any((i.namespace or default_ns) == root or (i.kind == "Namespace" and i.name == root)
                           for i in items)

@@ -77,6 +77,32 @@ class ServiceConfig:
 
 
 @record
+class VersionService:
+    """One per-version Service a Gateway API split routes to: the Service's selector
+    plus ``label: version``."""
+
+    version: str
+    name: str
+    weight: int
+    label: str
+
+
+@record
+class VersionPlan:
+    """How a Service's split is applied under the Gateway API, which has no subsets:
+    over per-version Services (``services``), or not at all (empty, and ``level`` says
+    how loudly ``reason`` is reported)."""
+
+    services: tuple[VersionService, ...]
+    reason: str
+    level: str = "info"
+
+    @property
+    def applied(self) -> bool:
+        return bool(self.services)
+
+
+@record
 class Service:
     item: Item
     namespace: str
@@ -98,10 +124,18 @@ class Service:
     # namespace), or None; and why.
     waypoint: str | None = None
     waypoint_reason: str = ""
+    # How its split is applied with routing.api gateway-api; None: no split, or not
+    # routed by the Gateway API.
+    versions: VersionPlan | None = None
 
     @property
     def ambient(self) -> bool:
         return self.dataplane == AMBIENT
+
+    @property
+    def headless(self) -> bool:
+        """Its clients address the pods themselves, so no waypoint for Services sees them."""
+        return bool(self.item.get("spec", "clusterIP") == "None")
 
     @property
     def key(self) -> tuple[str, str]:

@@ -51,21 +51,42 @@ def l7_rules(rules: Any) -> bool:
     return False
 
 
-def l7_features(svc: Service, settings: Settings) -> list[str]:
-    """The L7 features its generated routes ask for, which only a waypoint enforces."""
-    if not settings.virtual_service.enabled:
-        return []
-    grpc_as_http = svc.config.routing_api == "istio" or settings.routing.grpc == "HTTPRoute"
-    ports = [p for p in svc.ports if p.protocol in (HTTP, UNKNOWN) and (grpc_as_http or not p.grpc)]
-    if not ports:
-        return []
+def jwt_providers(svc: Service, settings: Settings) -> list[str]:
+    """The requestAuthentication providers that cover this Service's workloads (a token is
+    validated, and with requireJwt required, only where an L7 proxy sees the request)."""
     out = []
-    if svc.config.timeout:
-        out.append(f"timeout {svc.config.timeout}")
-    retries = svc.config.retries
-    if retries is not None and retries.attempts > 0 and (
-            svc.config.routing_api == "istio" or settings.routing.gateway_api_channel == "experimental"):
-        out.append(f"{retries.attempts} retries")
+    for p in settings.request_authentication.providers:
+        if p.workloads:
+            specs = [spec.rpartition("/") for spec in p.workloads]
+            covered = any(w.name == name and (not ns or w.namespace == ns) for ns, _, name in specs
+                          for w in svc.workloads)
+        else:
+            covered = svc.namespace in p.namespaces if p.namespaces else True
+        if covered:
+            out.append(p.name)
+    return out
+
+
+def l7_features(svc: Service, settings: Settings) -> list[str]:
+    """The L7 features its generated routes and policies ask for, which only a waypoint
+    enforces in ambient mode."""
+    out = []
+    # JWT rules apply to HTTP ports (gRPC included), whatever routes them.
+    jwt = jwt_providers(svc, settings) if any(p.protocol == HTTP for p in svc.ports) else []
+    if settings.virtual_service.enabled:
+        grpc_as_http = svc.config.routing_api == "istio" or settings.routing.grpc == "HTTPRoute"
+        ports = [p for p in svc.ports if p.protocol in (HTTP, UNKNOWN) and (grpc_as_http or not p.grpc)]
+        if ports and svc.config.timeout:
+            out.append(f"timeout {svc.config.timeout}")
+        retries = svc.config.retries
+        if ports and retries is not None and retries.attempts > 0 and (
+                svc.config.routing_api == "istio" or settings.routing.gateway_api_channel == "experimental"):
+            out.append(f"{retries.attempts} retries")
+        # Weighted backendRefs are routing, which ztunnel does not do, on TCP ports as well.
+        if svc.versions is not None and svc.versions.applied:
+            out.append("a traffic split")
+    if jwt:
+        out.append(f"JWT validation ({', '.join(jwt)})")
     return out
 
 
@@ -118,6 +139,18 @@ def plan(services: list[Service], namespaces: Mapping[str, Namespace], user: Use
         # which is what a re-run made once the first had labelled the namespace.
         needing[root.name] = needing.get(root.name, []) + needing.pop("")
     plans: dict[str, WaypointPlan] = {}
+    # A namespace label sends every Service in the namespace through the waypoint, not
+    # only those that asked for L7 features (a Service's own label, "none" too, wins).
+    for ns in needing:
+        ns_item = _namespace_item(ns, namespaces)
+        if ns_item is None:
+            continue
+        for i, svc in enumerate(out):
+            if (svc.namespace == ns and svc.skip is None and svc.ambient and svc.waypoint is None
+                    and not svc.item.labels.get(USE_WAYPOINT)):
+                out[i] = replace(svc, waypoint=DEFAULT_NAME,
+                                 waypoint_reason=f"its namespace is labelled {USE_WAYPOINT}={DEFAULT_NAME} for the "
+                                 "Services that need L7 processing, which sends every Service in it there")
     for ns, svcs in needing.items():
         ns_item = _namespace_item(ns, namespaces)
         if ns_item is not None:

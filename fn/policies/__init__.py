@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from . import (ambientmigration, authorizationpolicy, destinationrule, grpcroute, httproute, namespacelabels,
                peerauthentication, requestauthentication, serviceaccount, serviceentry, sidecar, tcproute,
-               virtualservice, waypoint)
+               versionservice, virtualservice, waypoint)
 from .base import OWNER_ANNOTATION, OWNER_VALUE, Generated, Output, Policy
 
 POLICIES: tuple[Policy, ...] = (
@@ -18,6 +18,8 @@ POLICIES: tuple[Policy, ...] = (
     Policy(httproute.API_VERSION, httproute.KIND, httproute.enabled, httproute.generate, quiet=True),
     Policy(grpcroute.API_VERSION, grpcroute.KIND, grpcroute.enabled, grpcroute.generate, quiet=True),
     Policy(tcproute.API_VERSION, tcproute.KIND, tcproute.enabled, tcproute.generate, quiet=True),
+    Policy(versionservice.API_VERSION, versionservice.KIND, versionservice.enabled, versionservice.generate,
+           quiet=True),
     Policy(waypoint.API_VERSION, waypoint.KIND, waypoint.enabled, waypoint.generate, quiet=True),
     Policy("v1", None, ambientmigration.enabled, ambientmigration.generate),
     Policy(authorizationpolicy.API_VERSION, authorizationpolicy.KIND, authorizationpolicy.enabled,

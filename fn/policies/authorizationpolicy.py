@@ -8,7 +8,8 @@ fields are used, so a rule is never skipped on a TCP port (an ALLOW rule with an
 field is ignored there, and the traffic denied). ``dry-run`` adds ``istio.io/dry-run``.
 
 Reads: the model's call graph, ingress routes, namespaces and user objects, and the
-``authorization`` section."""
+``authorization`` section. In ambient namespaces, callers of a Service that uses a
+waypoint are checked by the waypoint instead (waypointauthz.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..items import Item
 from ..mesh import AMBIENT, NO_MESH, MeshModel
 from ..settings import Settings
+from . import waypointauthz
 from .base import Generated, Output, metadata
 
 if TYPE_CHECKING:
@@ -109,13 +111,14 @@ def generate(model: MeshModel, settings: Settings) -> Output:
                             "identity names the namespace); set metadata.namespace or spec.defaultNamespace")
     from ..mesh.access import compute
 
-    access = compute(graph, model.ingress, a.trust_domain)
+    # Calls through an ambient waypoint reach the pods as the waypoint (waypointauthz.py).
+    access = compute(graph, model.ingress, a.trust_domain, waypointauthz.waypointed(model))
     items = {(w.kind, w.namespace, w.name): w.item for w in model.workloads}
     paths = {k: i.path for k, i in items.items()}
     annotations = {(w.kind, w.namespace, w.name): dict(w.pod_annotations) for w in model.workloads}
     shared = Counter((w.ref.namespace, w.service_account) for w in graph.workloads)
     taken = set(model.user.names)
-    made = 0
+    made = attached = 0
     for ns in namespaces:
         if (KIND, ns, ALLOW_NOTHING) in taken:
             out.results.info(f"kept the AuthorizationPolicy {ns}/{ALLOW_NOTHING} written by hand")
@@ -153,8 +156,12 @@ def generate(model: MeshModel, settings: Settings) -> Output:
             folder = posixpath.dirname(paths.get(key, "")) or f"istio/{ns}"
             out.objects.append(Generated(_obj(name, ns, spec, dry_run), posixpath.join(folder, FILE)))
             made += 1
+        if ambient:
+            attached += waypointauthz.generate(model, graph, settings, ns, taken,
+                                           lambda n, where, spec: _obj(n, where, spec, dry_run), _rules, out)
     if namespaces:
-        out.summary.append(f"authorization {a.mode}: {made} workload policies in {', '.join(namespaces)}")
+        waypoints = f", {attached} attached to Services for their waypoint" if attached else ""
+        out.summary.append(f"authorization {a.mode}: {made} workload policies{waypoints} in {', '.join(namespaces)}")
         if dry_run:
             out.results.info("authorization dry-run: the policies are evaluated and logged, not enforced; read "
                              "the proxies' 'shadow denied' logs (see the README) before switching to enforce")

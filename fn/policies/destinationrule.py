@@ -108,7 +108,7 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
         # Ambient: ztunnel reads no subsets, and waypoints do not support them.
         where = "its waypoint does not support subsets" if svc.waypoint else "ztunnel routes at L4 and reads no subsets"
         out.note(svc, f"no subsets in ambient mode: {where}; split traffic by version with per-version Services "
-                 "and route weights")
+                 "and route weights (routing.versionServices)")
         subset_list = []
     if len(subset_list) > MAX_SUBSETS:
         out.results.error(f"{svc.name}: {len(subset_list)} distinct {svc.config.subset_label} values would become "

@@ -33,6 +33,15 @@ def service_ref(svc: Service, port: int, *, weight: bool = False) -> dict[str, A
     return ref
 
 
+def backend_refs(svc: Service, port: int) -> list[dict[str, Any]]:
+    """The route's backends: the Service itself, or its per-version Services weighted as
+    its split says (fn/mesh/versions.py decided whether the split applies)."""
+    if svc.versions is None or not svc.versions.applied:
+        return [service_ref(svc, port, weight=True)]
+    return [{"group": "", "kind": "Service", "name": v.name, "port": port, "weight": v.weight}
+            for v in svc.versions.services]
+
+
 def gateway_duration(text: str) -> str | None:
     """An Istio duration (``1.5s``, ``500ms``, ``1m30s``) in the Gateway API's format
     (GEP-2257: up to four ``<1-5 digits><h|m|s|ms>`` parts, no fractions), or None."""

@@ -32,7 +32,7 @@ def generate(model: MeshModel, settings: Settings) -> Output:
         retries = svc.config.retries
         if svc.config.timeout or (retries is not None and retries.attempts > 0):
             dropped.append(svc.name)
-        return {"backendRefs": [gamma.service_ref(svc, port.number, weight=True)]}
+        return {"backendRefs": gamma.backend_refs(svc, port.number)}
 
     out = gamma.generate_routes(model, settings, KIND, settings.paths.grpc_route, ports_of, rule)
     if dropped:

@@ -38,7 +38,7 @@ def rule(svc: Service, port: Port, settings: Settings, dropped: dict[str, list[s
     out: dict[str, Any] = {
         # The CRD's default match, written out so the applied object equals this one.
         "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-        "backendRefs": [gamma.service_ref(svc, port.number, weight=True)],
+        "backendRefs": gamma.backend_refs(svc, port.number),
     }
     timeouts: dict[str, str] = {}
     request = gamma.gateway_duration(svc.config.timeout) if svc.config.timeout else None

@@ -7,17 +7,27 @@ a DENY AuthorizationPolicy on ``notRequestPrincipals: ["*"]``, restricted to its
 ports: ``notRequestPrincipals`` is an HTTP-only field, and a DENY rule drops HTTP-only
 fields on TCP ports, which would deny every TCP connection.
 
-Reads: the model's workloads, Services and namespaces, and the ``requestAuthentication``
-and ``authorization`` sections."""
+In ambient mode only a waypoint sees requests: for a workload whose Services use one
+(fn/mesh/waypoints.py counts a JWT provider as an L7 feature), the RequestAuthentication
+and the DENY attach to each Service with ``targetRefs`` (ports: the Service's), and a
+namespace-wide provider attaches to the namespace's waypoint Gateway, as Istio's "migrate
+policies" guide requires. Ingress gateways reach pods without the waypoint, so their
+requests are not covered there (warning).
+
+Reads: the model's workloads, Services, namespaces, waypoints and ingress routes, and the
+``requestAuthentication`` and ``authorization`` sections."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..mesh import AMBIENT, HTTP, MeshModel, Workload
+from ..mesh import AMBIENT, HTTP, MeshModel, Service, Workload
 from ..settings import JwtProvider, Settings
 from . import authorizationpolicy as ap
 from .base import Generated, Output, metadata
+from .waypointauthz import targets
+
+GATEWAY_API = "gateway.networking.k8s.io"
 
 API_VERSION = "security.istio.io/v1"
 KIND = "RequestAuthentication"
@@ -71,16 +81,65 @@ def _http_ports(model: MeshModel, w: Workload) -> tuple[list[int], list[str]]:
     return sorted(ports), other
 
 
+def _waypoint_services(model: MeshModel, w: Workload) -> list[Service]:
+    """The Services in front of an ambient workload whose requests pass a waypoint."""
+    if model.namespace(w.namespace).dataplane != AMBIENT:
+        return []
+    return [s for s in model.services
+            if s.skip is None and s.waypoint is not None and not s.headless and w in s.workloads]
+
+
+def _attached(model: MeshModel, p: JwtProvider, svc: Service, dry_run: bool, out: Output, made: set[str],
+              with_rule: bool = True) -> None:
+    """The RequestAuthentication (unless the namespace's waypoint has the provider already)
+    and, with requireJwt, the DENY, attached to a Service its waypoint serves; once per
+    Service."""
+    name = f"{p.name}-{svc.name}"
+    if name in made:
+        return
+    made.add(name)
+    refs = targets(svc)
+    if with_rule:
+        obj = {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(f"jwt-{name}", svc.namespace),
+               "spec": {"targetRefs": refs, "jwtRules": [_rule(p)]}}
+        out.objects.append(Generated(obj, f"istio/{svc.namespace}/jwt-{name}.yaml"))
+    if any(r.service == svc.key for r in model.ingress):
+        out.results.warning(f"{svc.namespace}/{svc.name}: requestAuthentication {p.name} is checked by its waypoint, "
+                            "which the ingress gateway's requests do not pass (they go to the pods directly); "
+                            "validate the token at the gateway too, or label the Service "
+                            "istio.io/ingress-use-waypoint=true", resource_ref=svc.item.ref(), file=svc.item.file_ref())
+    if not p.require_jwt:
+        return
+    ports = [port.number for port in svc.ports if port.protocol == HTTP]
+    if not ports:
+        return
+    rule = {"from": [{"source": {"notRequestPrincipals": ["*"]}}],
+            "to": [{"operation": {"ports": [str(n) for n in ports]}}]}
+    body = {"targetRefs": refs, "action": "DENY", "rules": [rule]}
+    out.objects.append(Generated(ap._obj(f"require-jwt-{name}", svc.namespace, body, dry_run),
+                                 f"istio/{svc.namespace}/require-jwt-{name}.yaml"))
+
+
 def generate(model: MeshModel, settings: Settings) -> Output:
     out = Output()
     dry_run = settings.authorization.mode == "dry-run"
     for p in settings.request_authentication.providers:
         namespaces, workloads = _targets(p, model, out)
-        spec = {"jwtRules": [_rule(p)]}
+        spec: dict[str, Any] = {"jwtRules": [_rule(p)]}
+        made: set[str] = set()
         for ns in namespaces:
-            obj = {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(f"jwt-{p.name}", ns), "spec": spec}
+            plan = model.waypoints.get(ns) if model.namespace(ns).dataplane == AMBIENT else None
+            # In ambient only the waypoint validates tokens: attach the provider to it.
+            body = spec if plan is None else {
+                "targetRefs": [{"group": GATEWAY_API, "kind": "Gateway", "name": plan.name}], **spec}
+            obj = {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(f"jwt-{p.name}", ns), "spec": body}
             out.objects.append(Generated(obj, f"istio/{ns}/jwt-{p.name}.yaml"))
         for w in workloads:
+            attached = _waypoint_services(model, w)
+            for svc in attached:
+                _attached(model, p, svc, dry_run, out, made)
+            if attached:
+                continue
             obj = {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata(f"jwt-{p.name}-{w.name}", w.namespace),
                    "spec": {"selector": {"matchLabels": dict(w.pod_labels)}, **spec}}
             out.objects.append(Generated(obj, f"istio/{w.namespace}/jwt-{p.name}-{w.name}.yaml"))
@@ -90,6 +149,11 @@ def generate(model: MeshModel, settings: Settings) -> Output:
             continue
         required = list(workloads) + [w for w in model.workloads if w.namespace in namespaces and w not in workloads]
         for w in required:
+            attached = _waypoint_services(model, w)
+            if attached:
+                for svc in attached:
+                    _attached(model, p, svc, dry_run, out, made, with_rule=w.namespace not in namespaces)
+                continue
             ports, other = _http_ports(model, w)
             if model.namespace(w.namespace).dataplane == AMBIENT:
                 out.results.warning(f"{w.namespace}/{w.name}: requireJwt in an ambient namespace needs a waypoint "

@@ -27,4 +27,4 @@ def ports_of(svc: Service) -> list[Port]:
 def generate(model: MeshModel, settings: Settings) -> Output:
     return gamma.generate_routes(
         model, settings, KIND, settings.paths.tcp_route, ports_of,
-        lambda svc, port, out: {"backendRefs": [gamma.service_ref(svc, port.number, weight=True)]})
+        lambda svc, port, out: {"backendRefs": gamma.backend_refs(svc, port.number)})

@@ -98,11 +98,10 @@ def _one(svc: Service, model: MeshModel, settings: Settings, out: Output) -> Non
     # the two undefined. The model says which API routes it.
     if svc.config.routing_api == "gateway-api":
         out.decline(svc, "routed by Gateway API routes (routing.api gateway-api)")
-        if svc.config.split is not None:
-            # Gateway API has no subsets: a split needs per-version Services, not generated yet.
-            out.results.warning(f"{svc.name}: the split is not applied: Gateway API routes split over per-version "
-                                "Services, which this function does not generate yet (use routing.api istio for it)",
-                                resource_ref=svc.item.ref(), file=svc.item.file_ref())
+        if svc.versions is not None and not settings.routing.version_services:
+            # With the option on, the versionservice policy reports what became of the split.
+            out.results.warning(f"{svc.name}: {svc.versions.reason}", resource_ref=svc.item.ref(),
+                                file=svc.item.file_ref())
         return
     theirs = model.user.route_for(svc)
     if theirs is not None:

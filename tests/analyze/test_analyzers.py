@@ -284,6 +284,38 @@ spec:
 """),
         [],
     ),
+    # A manifest's pods never carry the annotation the CNI adds in ambient namespaces: the
+    # namespace label is what puts them on the mesh before they run.
+    "authz-selects-deployment-in-ambient-namespace": (
+        "authz.AuthorizationPoliciesAnalyzer",
+        docs("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio.io/dataplane-mode: ambient}}
+""", DEPLOY, """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  selector: {matchLabels: {app: reviews}}
+"""),
+        [],
+    ),
+    "authz-attached-to-a-service-selects-no-pods": (
+        "authz.AuthorizationPoliciesAnalyzer",
+        docs("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio.io/dataplane-mode: ambient}}
+""", """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  targetRefs: [{group: "", kind: Service, name: reviews}]
+"""),
+        [],
+    ),
     "deprecated-fault-percent": (
         "deprecation.FieldAnalyzer",
         vs("r", "  hosts: [reviews]\n  http:\n  - fault: {delay: {percent: 10, fixedDelay: 1s}}\n"

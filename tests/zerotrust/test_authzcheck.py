@@ -80,3 +80,25 @@ def test_require_jwt_deny_is_satisfied_by_a_token_on_http_ports_and_denies_tcp()
     assert e.allowed(A, W, 5432, http=False)  # another port: the rule does not apply
     unrestricted = ev(allow([{}]), deny([src(notRequestPrincipals=["*"])]))
     assert not unrestricted.allowed(A, W, 5432, http=False)
+
+
+# Ambient waypoints: policies attached with targetRefs apply at the waypoint, never at ztunnel.
+def attached(rules, target=("", "Service", "api"), ns="shop", name="a", action="ALLOW"):
+    return Policy(ns, name, None, action, tuple(rules), (target,))
+
+
+def test_an_attached_policy_does_not_apply_to_the_pods():
+    e = ev(attached([src(principals=[B])]))
+    assert e.applicable(W) == []
+    assert e.allowed(A, W, 8080)
+
+
+def test_the_waypoint_applies_policies_attached_to_the_service_its_gateway_or_every_waypoint():
+    on_service = attached([src(principals=[A])], name="s")
+    on_gateway = attached([src(principals=[A])], ("gateway.networking.k8s.io", "Gateway", "waypoint"), name="g")
+    everywhere = attached([src(principals=[A])], ("gateway.networking.k8s.io", "GatewayClass", "istio-waypoint"),
+                          ns="istio-system", name="c")
+    other = attached([src(principals=[A])], ("", "Service", "web"), name="o")
+    e = ev(on_service, on_gateway, everywhere, other)
+    assert [p.name for p in e.at_waypoint("shop", "api", "waypoint")] == ["s", "g", "c"]
+    assert [p.name for p in e.at_waypoint("shop", "api", "other")] == ["s", "c"]
