@@ -17,6 +17,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 
+_TAG_CACHES: dict[type, dict[str, str]] = {}
+_TAG_CACHE_MAX = 100_000
+
+
 class _CachedPlainTags:
     """Tag resolution with a per-instance cache for plain scalars.
 
@@ -25,11 +29,16 @@ class _CachedPlainTags:
     scalar the tag depends on its text alone (the safe resolver has no path resolvers),
     and manifests repeat the same keys and values endlessly: cached, compose is ~15 %
     and serialize ~20 % faster on a large package. Results are the resolver's own.
+
+    The cache is shared by all instances of a class: a ResourceList's items are composed
+    one loader each (fn/yamlread.py ``split_resource_list``), and a cache per loader
+    would start empty for every item. It stops growing at ``_TAG_CACHE_MAX`` values, so
+    an input of unique strings cannot make it as large as the input.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain_tags: dict[str, str] = {}
+        self._plain_tags: dict[str, str] = _TAG_CACHES.setdefault(type(self), {})
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode and not self.yaml_path_resolvers:  # type: ignore[attr-defined]
@@ -37,7 +46,9 @@ class _CachedPlainTags:
                 return str(self.DEFAULT_SCALAR_TAG)  # type: ignore[attr-defined]
             tag = self._plain_tags.get(value)
             if tag is None:
-                tag = self._plain_tags[value] = str(super().resolve(kind, value, implicit))  # type: ignore[misc]
+                tag = str(super().resolve(kind, value, implicit))  # type: ignore[misc]
+                if len(self._plain_tags) < _TAG_CACHE_MAX:
+                    self._plain_tags[value] = tag
             return tag
         return str(super().resolve(kind, value, implicit))  # type: ignore[misc]
 

@@ -17,15 +17,18 @@ from .yamlnodes import _WIDTH, BOOL, FLOAT, INT, NULL, SEQ, STR, _Dumper
 class Span:
     """Where an object was written: ``text[start:end]`` is whole lines, written back as
     they are when nothing changed the object. ``dash`` is the column of the ``- `` that
-    opens it as an entry of a block sequence; None for a document of its own."""
+    opens it as an entry of a block sequence; None for a document of its own. ``line`` is
+    the 0-based line of ``start`` where known (the object's node can then be composed
+    again from the text with its marks where they were in the input)."""
 
-    __slots__ = ("text", "start", "end", "dash")
+    __slots__ = ("text", "start", "end", "dash", "line")
 
-    def __init__(self, text: str, start: int, end: int, dash: int | None):
+    def __init__(self, text: str, start: int, end: int, dash: int | None, line: int | None = None):
         self.text = text
         self.start = start
         self.end = end
         self.dash = dash
+        self.line = line
 
     def source(self) -> str:
         out = self.text[self.start:self.end]
