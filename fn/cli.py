@@ -177,7 +177,16 @@ def run_function(argv: list[str]) -> int:
     gc.disable()
     # The parser allows 1000 levels of nesting; reading values recurses two frames a level.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    outcome = resourcelist.process(data, run, override)
+    # Once decoded, the bytes are dropped before the work starts (a byte per input byte
+    # of the peak); input that does not decode goes to process() for its message.
+    source: bytes | str = data
+    try:
+        source = resourcelist.decode(data)
+    except resourcelist.InputError:
+        pass
+    del data
+    outcome = resourcelist.process(source, run, override)
+    del source
     _KEEP.append(outcome)  # freed by the exit, not object by object (see main)
     if outcome.fatal:
         err(f"istio-mesh-fn: error: {outcome.fatal}")

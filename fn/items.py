@@ -61,6 +61,13 @@ class Item:
             node = self._node = self.written_node()
         return node
 
+    @node.setter
+    def node(self, node: MappingNode) -> None:
+        self._node = node
+        self._gen = None
+        self._kind = self._api_version = None
+        self._invalidate()
+
     def written_node(self) -> MappingNode:
         """The node, built (or composed from the source text) afresh if the item keeps
         none, and then not kept: for the writer, one item at a time."""
@@ -74,13 +81,6 @@ class Item:
 
         assert self.source is not None  # release_node keeps the node of an item without one
         return compose_span(self.source)
-
-    @node.setter
-    def node(self, node: MappingNode) -> None:
-        self._node = node
-        self._gen = None
-        self._kind = self._api_version = None
-        self._invalidate()
 
     def release_node(self) -> None:
         """Drop the node graph if the source text can give it back, keeping what is read

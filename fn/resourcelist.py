@@ -325,11 +325,12 @@ def _write_stream(items: list[Item]) -> str:
     return "".join(parts)
 
 
-def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
+def process(data: bytes | str, run: Callable[[list[Item], Any, Results], list[Item]],
             config_override: Any = None) -> Outcome:
-    """Read ``data`` in whichever mode it is, run, and return what to write."""
+    """Read ``data`` (bytes, or text ``decode`` gave) in whichever mode it is, run, and
+    return what to write."""
     try:
-        decoded = decode(data)
+        decoded = data if isinstance(data, str) else decode(data)
         read = _read_cut(decoded)
         if read is not None:
             outcome = process_resource_list(read[0], run, config_override, decoded, aliased=False, entries=read[1])

@@ -284,7 +284,8 @@ def compose_span(span: Span) -> MappingNode:
     """The node of an object written as ``span`` (an entry or a document), composed again
     from the text, its marks where they are in the whole input."""
     text = span.text[span.start:span.end]
-    node: Node = yaml.compose(text, Loader=yn._Loader)
+    node = yaml.compose(text, Loader=yn._Loader)
+    assert node is not None  # the text held an object when it was read
     if span.dash is not None:
         assert isinstance(node, SequenceNode)
         node = node.value[0]
@@ -305,7 +306,7 @@ def shift_marks(root: Node, index: int, line: int) -> None:
     def move(m: yaml.Mark) -> yaml.Mark:
         new = moved.get(id(m))
         if new is None:
-            new = moved[id(m)] = yaml.Mark(m.name, m.index + index, m.line + line, m.column, None, None)  # type: ignore[no-untyped-call]
+            new = moved[id(m)] = yaml.Mark(m.name, m.index + index, m.line + line, m.column, None, None)  # type: ignore[arg-type]
         return new
 
     stack = [root]
