@@ -33,6 +33,9 @@ RL_KIND = "ResourceList"
 @dataclass
 class Outcome:
     stdout: str
+    # With ``process(..., pieces=True)``: the output as pieces to write one after the
+    # other (``stdout`` is then empty), untouched items as ranges of the input text.
+    pieces: list[str | yt.Slice] | None = field(default=None, repr=False)
     results: list[Result] = field(default_factory=list)
     exit_code: int = 0
     fatal: str | None = None  # input so broken no ResourceList could be written back
@@ -80,7 +83,8 @@ def is_resource_list(node: Node) -> bool:
 
 def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Results], list[Item]],
                           config_override: Any = None, text: str | None = None,
-                          aliased: bool = True, entries: list[Item] | None = None) -> Outcome:
+                          aliased: bool = True, entries: list[Item] | None = None,
+                          pieces: bool = False) -> Outcome:
     """KRM mode. The ResourceList is written back even on errors, with error results,
     because kpt shows results; the exit code says it failed. ``text`` is what ``root``
     was read from: items nothing edits are written back as that text. ``entries``: the
@@ -130,8 +134,9 @@ def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Res
         # Hand back exactly what came in: nothing may be lost on the way out, not even
         # an ``items`` that is no list.
         out_items = items_node if items_node is not None else SequenceNode(yn.SEQ, [])
-    return Outcome(stdout=_write_resource_list(root, out_items, results), results=list(results),
-                   exit_code=1 if results.has_errors() else 0)
+    written = _resource_list_pieces(root, out_items, results)
+    return Outcome(stdout="" if pieces else yt.join(written), pieces=written if pieces else None,
+                   results=list(results), exit_code=1 if results.has_errors() else 0)
 
 
 def _read_cut(text: str) -> tuple[MappingNode, list[Item]] | None:
@@ -206,13 +211,17 @@ def _entry_spans(text: str | None, seq: SequenceNode, aliased: bool) -> list[yt.
 
 
 def _write_entries(items: list[Item], dash: int | None = None) -> str:
+    return yt.join(_entry_pieces(items, dash))
+
+
+def _entry_pieces(items: list[Item], dash: int | None = None) -> list[str | yt.Slice]:
     """Items as the entries of a block sequence: each one nothing edited as the text it
     was read from, the rest through the fast writer or the emitter (consecutive ones in
     one call). A generated item's nodes are built here, one item at a time, and dropped
     once written."""
     if dash is None:
         dash = next((i.source.dash for i in items if i.source is not None and i.source.dash is not None), 0)
-    parts: list[str] = []
+    parts: list[str | yt.Slice] = []
     slow: list[Node] = []
     for item in items:
         span = item.source
@@ -220,7 +229,13 @@ def _write_entries(items: list[Item], dash: int | None = None) -> str:
             if slow:
                 parts.append(yt.serialize_entries(slow, dash))
                 slow = []
-            parts.append(span.source())
+            last = parts[-1] if parts else None
+            # A span ends at a line start (or the end of the text): the next one read
+            # right after it continues the same range.
+            if isinstance(last, yt.Slice) and last.text is span.text and last.end == span.start:
+                last.end = span.end
+            else:
+                parts.append(yt.Slice(span.text, span.start, span.end))
             continue
         node = item.written_node()
         out: list[str] = []
@@ -233,15 +248,19 @@ def _write_entries(items: list[Item], dash: int | None = None) -> str:
             slow.append(node)
     if slow:
         parts.append(yt.serialize_entries(slow, dash))
-    return "".join(parts)
+    return parts
 
 
 def _write_resource_list(root: MappingNode, items: list[Item] | Node, results: Results) -> str:
+    return yt.join(_resource_list_pieces(root, items, results))
+
+
+def _resource_list_pieces(root: MappingNode, items: list[Item] | Node, results: Results) -> list[str | yt.Slice]:
     # Written key by key, so that ``items`` can be text: the emitter writes a root-level
     # key and value the same way alone as in the whole mapping.
     new_results = [yn.from_py(r.to_dict()) for r in results]
     had_items = had_results = False
-    out: list[str] = []
+    out: list[str | yt.Slice] = []
 
     def pair(k: Node, v: Node) -> None:
         out.append(yn.serialize(MappingNode(yn.MAP, [(k, v)])))
@@ -253,7 +272,7 @@ def _write_resource_list(root: MappingNode, items: list[Item] | Node, results: R
             pair(k, SequenceNode(yn.SEQ, []))
         else:
             out.append(yn.serialize(MappingNode(yn.MAP, [(k, ScalarNode(yn.NULL, ""))])).rstrip() + "\n")
-            out.append(_write_entries(items))
+            out.extend(_entry_pieces(items))
 
     for k, v in root.value:
         key = k.value if isinstance(k, ScalarNode) else None
@@ -271,7 +290,7 @@ def _write_resource_list(root: MappingNode, items: list[Item] | Node, results: R
         items_pair(yn.from_py("items"))
     if not had_results and new_results:
         pair(yn.from_py("results"), SequenceNode(yn.SEQ, new_results))
-    return "".join(out)
+    return out
 
 
 def process_stream(docs: list[Node], run: Callable[[list[Item], Any, Results], list[Item]], fc: Any,
@@ -326,14 +345,15 @@ def _write_stream(items: list[Item]) -> str:
 
 
 def process(data: bytes | str, run: Callable[[list[Item], Any, Results], list[Item]],
-            config_override: Any = None) -> Outcome:
+            config_override: Any = None, pieces: bool = False) -> Outcome:
     """Read ``data`` (bytes, or text ``decode`` gave) in whichever mode it is, run, and
-    return what to write."""
+    return what to write (with ``pieces``, a ResourceList's output as ``Outcome.pieces``)."""
     try:
         decoded = data if isinstance(data, str) else decode(data)
         read = _read_cut(decoded)
         if read is not None:
-            outcome = process_resource_list(read[0], run, config_override, decoded, aliased=False, entries=read[1])
+            outcome = process_resource_list(read[0], run, config_override, decoded, aliased=False, entries=read[1],
+                                            pieces=pieces)
             outcome.keep = read
             return outcome
         docs, aliased = _parse(decoded, check_duplicates=False)
@@ -352,7 +372,7 @@ def process(data: bytes | str, run: Callable[[list[Item], Any, Results], list[It
             if dup is not None:
                 raise InputError(f"ResourceList: {describe_duplicate(dup)}")
             assert isinstance(docs[0], MappingNode)  # rl lists mapping documents only
-            outcome = process_resource_list(docs[0], run, config_override, text, aliased)
+            outcome = process_resource_list(docs[0], run, config_override, text, aliased, pieces=pieces)
             outcome.keep = docs
             return outcome
         first = docs[0]

@@ -51,6 +51,27 @@ class Span:
         return "".join(lines)
 
 
+class Slice:
+    """Consecutive objects written back as the text they were read from, as one range of
+    the input: the CLI writes it from the input text a piece at a time, so the output
+    never holds a second copy of the input (docs/performance.md)."""
+
+    __slots__ = ("text", "start", "end")
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text = text
+        self.start = start
+        self.end = end
+
+    def __str__(self) -> str:
+        out = self.text[self.start:self.end]
+        return out if out.endswith("\n") else out + "\n"
+
+
+def join(pieces: list[str | Slice]) -> str:
+    return "".join(p if isinstance(p, str) else str(p) for p in pieces)
+
+
 _DASH = re.compile(r"( *)- +")
 _DASH_LINE = re.compile(r"( *)-(?:[ \t]+#.*|[ \t]*)")
 

@@ -57,6 +57,7 @@ CUT = {
     "tags, anchors without aliases, block scalars": HEAD + "items:\n" + NS + SVC
     + "- apiVersion: v1\n  kind: ConfigMap\n  metadata: &m\n    name: tags\n    namespace: shop\n  data:\n"
     "    a: !!str 0755\n    b: !!int \"8080\"\n    c: |\n      - not an entry\n      x\n    d: >-\n      folded\n",
+    "no newline at the end": HEAD + "items:\n" + NS + SVC.rstrip("\n"),
     "a flow entry": HEAD + "items:\n" + NS + "- {apiVersion: v1, kind: ConfigMap, metadata: {name: f}}\n" + SVC,
     "merge key": HEAD + "items:\n" + NS + "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: m\n"
     "    namespace: shop\n    <<: {labels: {a: b}}\n" + SVC,
@@ -134,3 +135,20 @@ def test_get_hands_out_a_copy() -> None:
     svc.get("spec", "selector")["app"] = "changed"
     assert svc.get("spec", "selector") == {"app": "web"}
     assert svc.obj["spec"]["selector"] == {"app": "web"}
+
+
+@pytest.mark.parametrize("name", ["plain", "no newline at the end", "CRLF", "a flow entry"])
+def test_the_cli_writes_the_pieces_as_the_whole_text(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    import io
+
+    from fn import cli
+
+    whole = rl.process(CUT[name].encode(), run)
+    outcome = rl.process(CUT[name], run, pieces=True)
+    assert outcome.stdout == "" and outcome.pieces is not None
+    assert any(not isinstance(p, str) for p in outcome.pieces), "untouched items are ranges of the input"
+    monkeypatch.setattr(cli, "_BLOCK", 7)  # blocks cut inside pieces and lines
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8"))
+    cli.write_out(outcome.pieces)
+    assert raw.getvalue() == whole.stdout.encode()
