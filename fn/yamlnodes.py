@@ -11,6 +11,7 @@ turned into Python values (``to_py``). Generated objects are built as fresh node
 from __future__ import annotations
 
 import base64
+import sys
 from typing import Any, Iterator
 
 import yaml
@@ -212,6 +213,9 @@ def scalar_str(node: Node | None) -> str | None:
     return None
 
 
+_intern = sys.intern
+
+
 def to_py(node: Node | None) -> Any:
     """Convert a node subtree into plain Python values, the way Kubernetes reads it.
 
@@ -229,10 +233,14 @@ def to_py(node: Node | None) -> Any:
     if isinstance(node, MappingNode):
         out: dict[Any, Any] = {}
         for k, v in node.value:
-            key = k.value if isinstance(k, ScalarNode) else serialize(k)
+            key = _intern(k.value) if isinstance(k, ScalarNode) else serialize(k)
             # String values inline: the analyzers convert every item, and a call per
             # leaf was most of that cost.
-            out[key] = v.value if type(v) is ScalarNode and v.tag == STR else to_py(v)
+            if type(v) is ScalarNode and v.tag == STR:
+                value = v.value
+                out[key] = _intern(value) if len(value) <= 64 else value
+            else:
+                out[key] = to_py(v)
         return out
     return None  # pragma: no cover
 
