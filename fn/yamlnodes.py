@@ -233,12 +233,16 @@ def to_py(node: Node | None) -> Any:
     if isinstance(node, MappingNode):
         out: dict[Any, Any] = {}
         for k, v in node.value:
-            key = _intern(k.value) if isinstance(k, ScalarNode) else serialize(k)
+            key = k.value if isinstance(k, ScalarNode) else serialize(k)
+            # Every item repeats the same keys and many short values: one string each
+            # (sys.intern takes exact str only; the loaders give nothing else).
+            if type(key) is str:
+                key = _intern(key)
             # String values inline: the analyzers convert every item, and a call per
             # leaf was most of that cost.
             if type(v) is ScalarNode and v.tag == STR:
                 value = v.value
-                out[key] = _intern(value) if len(value) <= 64 else value
+                out[key] = _intern(value) if type(value) is str and len(value) <= 64 else value
             else:
                 out[key] = to_py(v)
         return out
