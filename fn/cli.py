@@ -6,7 +6,7 @@ import gc
 import os
 import sys
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 if TYPE_CHECKING:
     import argparse
@@ -53,35 +53,75 @@ def err(line: str) -> None:
         pass
 
 
-def write_out(text: str) -> None:
+def write_out(text: str | Sequence[object]) -> None:
     """All of ``text`` on stdout, or OutputError. Under PYTHONUNBUFFERED (the image sets
     it) sys.stdout sits on a raw file whose write() may take only part of the data, and
-    the text layer drops the rest without a word: the loop below writes it all."""
+    the text layer drops the rest without a word: the loop below writes it all.
+
+    ``text`` may be pieces (``Outcome.pieces``: strings and ranges of the input text),
+    written in order and encoded a bounded block at a time, so that a large output is
+    never held whole a second time, as one string or as its bytes."""
     import select
 
     stream = sys.stdout
     if stream is None:
         raise OutputError("standard output is closed")
-    view = memoryview(text.encode("utf-8"))
+    pieces: Sequence[object] = [text] if isinstance(text, str) else text
     try:
         stream.flush()
         raw = getattr(stream, "buffer", None)
         if raw is None:  # a text-only stream put in place by a caller (io.StringIO)
-            stream.write(text)
+            for piece in pieces:
+                stream.write(str(piece))
             return
-        while view:
-            try:
-                n = raw.write(view)
-            except BlockingIOError as exc:  # a non-blocking pipe that is full
-                n = exc.characters_written
-            if not n:
-                select.select([], [raw], [])
-                continue
-            view = view[n:]
+        for block in _blocks(pieces):
+            view = memoryview(block.encode("utf-8"))
+            while view:
+                try:
+                    n = raw.write(view)
+                except BlockingIOError as exc:  # a non-blocking pipe that is full
+                    n = exc.characters_written
+                if not n:
+                    select.select([], [raw], [])
+                    continue
+                view = view[n:]
         raw.flush()
     except OSError as exc:
         _drop_stdout()
         raise OutputError(exc.strerror or str(exc)) from None
+
+
+_BLOCK = 1 << 20
+
+
+def _blocks(pieces: Sequence[object]) -> Iterator[str]:
+    """The pieces' text in blocks of about ``_BLOCK`` characters: small pieces gathered,
+    large ones and ranges of the input cut (encoding is per character, so a cut
+    anywhere encodes to the same bytes)."""
+    pending: list[str] = []
+    size = 0
+    for piece in pieces:
+        if isinstance(piece, str):
+            text, start, end, tail = piece, 0, len(piece), ""
+        else:
+            from .yamltext import Slice  # only a ResourceList's output has ranges
+
+            assert isinstance(piece, Slice)
+            text, start, end = piece.text, piece.start, piece.end
+            tail = "" if text.endswith("\n", start, end) else "\n"
+        while start < end:
+            take = min(end - start, _BLOCK - size)
+            pending.append(text[start:start + take])
+            size += take
+            start += take
+            if size >= _BLOCK:
+                yield "".join(pending)
+                pending, size = [], 0
+        if tail:
+            pending.append(tail)
+            size += 1
+    if pending:
+        yield "".join(pending)
 
 
 def _drop_stdout() -> None:
@@ -178,12 +218,21 @@ def run_function(argv: list[str]) -> int:
         return 1
     # The parser allows 1000 levels of nesting; reading values recurses two frames a level.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    outcome = resourcelist.process(data, run, override)
+    # Once decoded, the bytes are dropped before the work starts (a byte per input byte
+    # of the peak); input that does not decode goes to process() for its message.
+    source: bytes | str = data
+    try:
+        source = resourcelist.decode(data)
+    except resourcelist.InputError:
+        pass
+    del data
+    outcome = resourcelist.process(source, run, override, pieces=True)
+    del source
     _KEEP.append(outcome)  # freed by the exit, not object by object (see main)
     if outcome.fatal:
         err(f"istio-mesh-fn: error: {outcome.fatal}")
         return outcome.exit_code
-    write_out(outcome.stdout)
+    write_out(outcome.pieces if outcome.pieces is not None else outcome.stdout)
     _report(outcome.results)
     return outcome.exit_code
 

@@ -22,7 +22,7 @@ from .results import Result, Results
 from .yamlread import MAX_EXPANDED_NODES as MAX_EXPANDED_NODES  # noqa: F401
 from .yamlread import MAX_EXPANSION_RATIO as MAX_EXPANSION_RATIO  # noqa: F401
 from .yamlread import InputError as InputError
-from .yamlread import _mark, _parse
+from .yamlread import _mark, _parse, compose_entry, cut_resource_list, shift_marks
 from .yamlread import decode as decode
 from .yamlread import describe_duplicate, duplicate_key
 from .yamlread import parse_documents as parse_documents
@@ -33,6 +33,9 @@ RL_KIND = "ResourceList"
 @mutable_record
 class Outcome:
     stdout: str
+    # With ``process(..., pieces=True)``: the output as pieces to write one after the
+    # other (``stdout`` is then empty), untouched items as ranges of the input text.
+    pieces: list[str | yt.Slice] | None = field(default=None, repr=False)
     results: list[Result] = field(default_factory=list)
     exit_code: int = 0
     fatal: str | None = None  # input so broken no ResourceList could be written back
@@ -80,10 +83,13 @@ def is_resource_list(node: Node) -> bool:
 
 def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Results], list[Item]],
                           config_override: Any = None, text: str | None = None,
-                          aliased: bool = True) -> Outcome:
+                          aliased: bool = True, entries: list[Item] | None = None,
+                          pieces: bool = False) -> Outcome:
     """KRM mode. The ResourceList is written back even on errors, with error results,
     because kpt shows results; the exit code says it failed. ``text`` is what ``root``
-    was read from: items nothing edits are written back as that text."""
+    was read from: items nothing edits are written back as that text. ``entries``: the
+    items, already read one at a time (``_read_cut``), where ``root`` has a null
+    ``items``."""
     results = Results()
     api_version = yn.scalar_str(yn.get(root, "apiVersion"))
     items_node = yn.get(root, "items")
@@ -111,6 +117,8 @@ def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Res
                 continue
             item.source = spans[i]
             items.append(item)
+    if entries is not None:
+        items = entries
     fc_node = yn.get(root, "functionConfig")
     dup = duplicate_key(fc_node) if fc_node is not None else None
     if dup is not None:
@@ -120,14 +128,68 @@ def process_resource_list(root: MappingNode, run: Callable[[list[Item], Any, Res
         items = run(items, fc, results)
         # Items cache Python copies of what was read from them (the analyzers' whole
         # objects too): only the nodes and spans are needed from here on.
-        out_items: list[Item] | Node = [Item(i.node, i.source) for i in items]
+        out_items: list[Item] | Node = [i.for_output() for i in items]
         del items
     else:
         # Hand back exactly what came in: nothing may be lost on the way out, not even
         # an ``items`` that is no list.
         out_items = items_node if items_node is not None else SequenceNode(yn.SEQ, [])
-    return Outcome(stdout=_write_resource_list(root, out_items, results), results=list(results),
-                   exit_code=1 if results.has_errors() else 0)
+    written = _resource_list_pieces(root, out_items, results)
+    return Outcome(stdout="" if pieces else yt.join(written), pieces=written if pieces else None,
+                   results=list(results), exit_code=1 if results.has_errors() else 0)
+
+
+def _read_cut(text: str) -> tuple[MappingNode, list[Item]] | None:
+    """The ResourceList in ``text`` read one entry at a time (fn/yamlread.py
+    ``cut_resource_list``): its envelope as nodes, and its items keeping their Python
+    values and source text but no node graph. None where anything is unusual (an alias,
+    an error to report, a text not cut simply): the caller then reads the whole document
+    as one node graph, which gives every message its place."""
+    cut = cut_resource_list(text)
+    if cut is None:
+        return None
+    try:
+        docs, aliased = _parse(cut.envelope, check_duplicates=False)
+    except (InputError, RecursionError):
+        return None
+    if aliased or len(docs) != 1 or not is_resource_list(docs[0]):
+        return None
+    root = docs[0]
+    assert isinstance(root, MappingNode)
+    if root.flow_style or duplicate_key(root, deep=False) is not None:
+        return None
+    key, value = next(((k, v) for k, v in root.value if isinstance(k, ScalarNode) and k.value == "items"),
+                      (None, None))
+    if key is None or key.start_mark is None or (key.start_mark.line, key.start_mark.column) != (cut.items_line, 0):
+        return None
+    if not (isinstance(value, ScalarNode) and value.tag == yn.NULL and value.value == "" and not value.style):
+        return None
+    # Errors before the run write the items back as they came, from their nodes.
+    if yn.scalar_str(yn.get(root, "apiVersion")) not in RL_VERSIONS:
+        return None
+    fc_node = yn.get(root, "functionConfig")
+    if fc_node is not None and duplicate_key(fc_node) is not None:
+        return None
+    items: list[Item] = []
+    try:
+        for i, (start, end, line) in enumerate(cut.entries):
+            chunk = text[start:end]
+            node = compose_entry(chunk)
+            if node is None or duplicate_key(node) is not None:
+                return None
+            item = check_item(node, f"items[{i}]")
+            span = yt.entry_span(chunk, node, 0)
+            if span is None:
+                shift_marks(node, start, line)  # written through the emitter, node and all
+            elif span.start != 0:
+                return None
+            else:
+                item.source = yt.Span(text, start, start + span.end, span.dash, line)
+                item.release_node()
+            items.append(item)
+    except (InputError, RecursionError):
+        return None
+    return root, items
 
 
 def _entry_spans(text: str | None, seq: SequenceNode, aliased: bool) -> list[yt.Span | None]:
@@ -149,32 +211,56 @@ def _entry_spans(text: str | None, seq: SequenceNode, aliased: bool) -> list[yt.
 
 
 def _write_entries(items: list[Item], dash: int | None = None) -> str:
+    return yt.join(_entry_pieces(items, dash))
+
+
+def _entry_pieces(items: list[Item], dash: int | None = None) -> list[str | yt.Slice]:
     """Items as the entries of a block sequence: each one nothing edited as the text it
-    was read from, the rest through the emitter, consecutive ones in one call."""
+    was read from, the rest through the fast writer or the emitter (consecutive ones in
+    one call). A generated item's nodes are built here, one item at a time, and dropped
+    once written."""
     if dash is None:
         dash = next((i.source.dash for i in items if i.source is not None and i.source.dash is not None), 0)
-    parts: list[str] = []
-    pending: list[Node] = []
+    parts: list[str | yt.Slice] = []
+    slow: list[Node] = []
     for item in items:
         span = item.source
         if span is not None and span.dash == dash:
-            if pending:
-                parts.append(yt.serialize_entries(pending, dash))
-                pending = []
-            parts.append(span.source())
+            if slow:
+                parts.append(yt.serialize_entries(slow, dash))
+                slow = []
+            last = parts[-1] if parts else None
+            # A span ends at a line start (or the end of the text): the next one read
+            # right after it continues the same range.
+            if isinstance(last, yt.Slice) and last.text is span.text and last.end == span.start:
+                last.end = span.end
+            else:
+                parts.append(yt.Slice(span.text, span.start, span.end))
+            continue
+        node = item.written_node()
+        out: list[str] = []
+        if yt._write_entry(node, out):
+            if slow:
+                parts.append(yt.serialize_entries(slow, dash))
+                slow = []
+            parts.append(yt._indent("".join(out), dash))
         else:
-            pending.append(item.node)
-    if pending:
-        parts.append(yt.serialize_entries(pending, dash))
-    return "".join(parts)
+            slow.append(node)
+    if slow:
+        parts.append(yt.serialize_entries(slow, dash))
+    return parts
 
 
 def _write_resource_list(root: MappingNode, items: list[Item] | Node, results: Results) -> str:
+    return yt.join(_resource_list_pieces(root, items, results))
+
+
+def _resource_list_pieces(root: MappingNode, items: list[Item] | Node, results: Results) -> list[str | yt.Slice]:
     # Written key by key, so that ``items`` can be text: the emitter writes a root-level
     # key and value the same way alone as in the whole mapping.
     new_results = [yn.from_py(r.to_dict()) for r in results]
     had_items = had_results = False
-    out: list[str] = []
+    out: list[str | yt.Slice] = []
 
     def pair(k: Node, v: Node) -> None:
         out.append(yn.serialize(MappingNode(yn.MAP, [(k, v)])))
@@ -186,7 +272,7 @@ def _write_resource_list(root: MappingNode, items: list[Item] | Node, results: R
             pair(k, SequenceNode(yn.SEQ, []))
         else:
             out.append(yn.serialize(MappingNode(yn.MAP, [(k, ScalarNode(yn.NULL, ""))])).rstrip() + "\n")
-            out.append(_write_entries(items))
+            out.extend(_entry_pieces(items))
 
     for k, v in root.value:
         key = k.value if isinstance(k, ScalarNode) else None
@@ -204,7 +290,7 @@ def _write_resource_list(root: MappingNode, items: list[Item] | Node, results: R
         items_pair(yn.from_py("items"))
     if not had_results and new_results:
         pair(yn.from_py("results"), SequenceNode(yn.SEQ, new_results))
-    return "".join(out)
+    return out
 
 
 def process_stream(docs: list[Node], run: Callable[[list[Item], Any, Results], list[Item]], fc: Any,
@@ -242,7 +328,7 @@ def process_stream(docs: list[Node], run: Callable[[list[Item], Any, Results], l
 def _write_stream(items: list[Item]) -> str:
     if len(items) == 1:
         span = items[0].source
-        return span.as_document() if span is not None else yn.serialize_all([items[0].node])
+        return span.as_document() if span is not None else yn.serialize_all([items[0].written_node()])
     parts: list[str] = []
     pending: list[Node] = []
     for item in items:
@@ -252,17 +338,24 @@ def _write_stream(items: list[Item]) -> str:
                 pending = []
             parts.append("---\n" + item.source.as_document())
         else:
-            pending.append(item.node)
+            pending.append(item.written_node())
     if pending:
         parts.append(yn.serialize_all(pending, explicit_start=True))
     return "".join(parts)
 
 
-def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
-            config_override: Any = None) -> Outcome:
-    """Read ``data`` in whichever mode it is, run, and return what to write."""
+def process(data: bytes | str, run: Callable[[list[Item], Any, Results], list[Item]],
+            config_override: Any = None, pieces: bool = False) -> Outcome:
+    """Read ``data`` (bytes, or text ``decode`` gave) in whichever mode it is, run, and
+    return what to write (with ``pieces``, a ResourceList's output as ``Outcome.pieces``)."""
     try:
-        decoded = decode(data)
+        decoded = data if isinstance(data, str) else decode(data)
+        read = _read_cut(decoded)
+        if read is not None:
+            outcome = process_resource_list(read[0], run, config_override, decoded, aliased=False, entries=read[1],
+                                            pieces=pieces)
+            outcome.keep = read
+            return outcome
         docs, aliased = _parse(decoded, check_duplicates=False)
         # JSON is written as block-style YAML, as the spec asks: no source text to copy.
         text: str | None = None if decoded.lstrip().startswith(("{", "[")) else decoded
@@ -279,7 +372,7 @@ def process(data: bytes, run: Callable[[list[Item], Any, Results], list[Item]],
             if dup is not None:
                 raise InputError(f"ResourceList: {describe_duplicate(dup)}")
             assert isinstance(docs[0], MappingNode)  # rl lists mapping documents only
-            outcome = process_resource_list(docs[0], run, config_override, text, aliased)
+            outcome = process_resource_list(docs[0], run, config_override, text, aliased, pieces=pieces)
             outcome.keep = docs
             return outcome
         first = docs[0]

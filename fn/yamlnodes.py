@@ -11,10 +11,15 @@ turned into Python values (``to_py``). Generated objects are built as fresh node
 from __future__ import annotations
 
 import base64
+import sys
 from typing import Any, Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+
+_TAG_CACHES: dict[type, dict[str, str]] = {}
+_TAG_CACHE_MAX = 100_000
 
 
 class _CachedPlainTags:
@@ -25,11 +30,16 @@ class _CachedPlainTags:
     scalar the tag depends on its text alone (the safe resolver has no path resolvers),
     and manifests repeat the same keys and values endlessly: cached, compose is ~15 %
     and serialize ~20 % faster on a large package. Results are the resolver's own.
+
+    The cache is shared by all instances of a class: a ResourceList's items are composed
+    one loader each (fn/yamlread.py ``split_resource_list``), and a cache per loader
+    would start empty for every item. It stops growing at ``_TAG_CACHE_MAX`` values, so
+    an input of unique strings cannot make it as large as the input.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain_tags: dict[str, str] = {}
+        self._plain_tags: dict[str, str] = _TAG_CACHES.setdefault(type(self), {})
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode and not self.yaml_path_resolvers:  # type: ignore[attr-defined]
@@ -37,7 +47,9 @@ class _CachedPlainTags:
                 return str(self.DEFAULT_SCALAR_TAG)  # type: ignore[attr-defined]
             tag = self._plain_tags.get(value)
             if tag is None:
-                tag = self._plain_tags[value] = str(super().resolve(kind, value, implicit))  # type: ignore[misc]
+                tag = str(super().resolve(kind, value, implicit))  # type: ignore[misc]
+                if len(self._plain_tags) < _TAG_CACHE_MAX:
+                    self._plain_tags[value] = tag
             return tag
         return str(super().resolve(kind, value, implicit))  # type: ignore[misc]
 
@@ -201,6 +213,9 @@ def scalar_str(node: Node | None) -> str | None:
     return None
 
 
+_intern = sys.intern
+
+
 def to_py(node: Node | None) -> Any:
     """Convert a node subtree into plain Python values, the way Kubernetes reads it.
 
@@ -219,9 +234,17 @@ def to_py(node: Node | None) -> Any:
         out: dict[Any, Any] = {}
         for k, v in node.value:
             key = k.value if isinstance(k, ScalarNode) else serialize(k)
+            # Every item repeats the same keys and many short values: one string each
+            # (sys.intern takes exact str only; the loaders give nothing else).
+            if type(key) is str:
+                key = _intern(key)
             # String values inline: the analyzers convert every item, and a call per
             # leaf was most of that cost.
-            out[key] = v.value if type(v) is ScalarNode and v.tag == STR else to_py(v)
+            if type(v) is ScalarNode and v.tag == STR:
+                value = v.value
+                out[key] = _intern(value) if type(value) is str and len(value) <= 64 else value
+            else:
+                out[key] = to_py(v)
         return out
     return None  # pragma: no cover
 

@@ -4,10 +4,17 @@ expanded into copies, merge keys applied, and every error with its line and colu
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import yamlmerge, yamlnodes as yn
 from .limits import max_input_bytes, too_large
+
+if TYPE_CHECKING:
+    from .yamltext import Span
 
 # An alias bomb is a small document that expands to billions of nodes. Real manifests
 # reuse little; refuse anything that expands far past its written size.
@@ -174,3 +181,139 @@ def _to_block_style(node: Node) -> None:
                 stack.append(v)
 
 
+
+
+# ------------------------------------------------------------- one item at a time
+#
+# Composing a whole ResourceList builds one node graph of the input (two ``Mark``
+# objects per node): ~30 bytes per input byte, the largest share of the function's peak
+# memory. kpt and kustomize write a ResourceList in block style, its ``items:`` a key at
+# column 0 and every entry a line ``- `` at one column. Cut there, each entry can be
+# composed alone, read into Python values, and its nodes dropped at once.
+#
+# The cut needs no YAML parser: inside an entry, every line that is not blank, a comment
+# or the continuation of a flow scalar or collection is indented past the entry's dash
+# (block scalars, plain scalars and nested collections all must be). So a line at the
+# dash's column starting ``- `` begins the next entry, unless the previous entry has an
+# open quote or bracket, and then that entry's text fails to compose (an unterminated
+# scalar or collection at its end). A text that is cut anywhere it should not be
+# therefore fails somewhere, and the caller composes the whole document as before.
+
+_ITEMS_KEY = re.compile(r"^items:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+_CONTENT_LINE = re.compile(r"^[ \t]*[^ \t\r\n#]", re.M)
+
+
+class Cut:
+    """A ResourceList's text cut into its envelope (the text with the entries' lines left
+    blank, so that ``items`` reads as null and every other line keeps its number) and
+    the entries' texts, as (start, end, 0-based line of start) in the original text."""
+
+    __slots__ = ("envelope", "items_line", "entries")
+
+    def __init__(self, envelope: str, items_line: int, entries: list[tuple[int, int, int]]):
+        self.envelope = envelope
+        self.items_line = items_line
+        self.entries = entries
+
+
+def cut_resource_list(text: str) -> Cut | None:
+    """``text`` cut where a block-style ResourceList's entries start, or None when it is
+    not written that simply (then it is composed whole)."""
+    if text.lstrip().startswith(("{", "[")):
+        return None
+    keys = _ITEMS_KEY.finditer(text)
+    key = next(keys, None)
+    if key is None or next(keys, None) is not None:
+        return None
+    first = _CONTENT_LINE.search(text, key.end())
+    if first is None:
+        return None
+    lead = text[first.start():first.end() - 1]
+    dash_at = first.end() - 1
+    if lead.strip(" ") or text[dash_at] != "-" or text[dash_at + 1:dash_at + 2] not in (" ", "\r", "\n", ""):
+        return None
+    dash = len(lead)
+    # Lines indented at most as far as the dash: entry starts, comments, or the end.
+    edge = re.compile(r"^ {0,%d}(?=[^ \r\n])" % dash, re.M)
+    starts: list[int] = []
+    region_end = len(text)
+    for m in edge.finditer(text, first.start()):
+        at = m.end()
+        c = text[at]
+        if c == "#":
+            continue
+        if at - m.start() == dash and c == "-" and text[at + 1:at + 2] in (" ", "\r", "\n", ""):
+            starts.append(m.start())
+            continue
+        region_end = m.start()
+        break
+    region_start = starts[0]
+    entries: list[tuple[int, int, int]] = []
+    line = text.count("\n", 0, region_start)
+    bounds = starts + [region_end]
+    for s, e in zip(bounds, bounds[1:]):
+        entries.append((s, e, line))
+        line += text.count("\n", s, e)
+    envelope = text[:region_start] + "\n" * (line - entries[0][2]) + text[region_end:]
+    return Cut(envelope, text.count("\n", 0, key.start()), entries)
+
+
+def compose_entry(text: str) -> MappingNode | None:
+    """The one entry of a block sequence written as ``text`` (a ``Cut`` entry), merge keys
+    applied, or None if it reads as anything else, holds an alias, or fails to compose:
+    the caller then composes the whole document, which reports what is wrong."""
+    try:
+        seq = yaml.compose(text, Loader=yn._Loader)
+        if not isinstance(seq, SequenceNode) or seq.flow_style or len(seq.value) != 1:
+            return None
+        entry = seq.value[0]
+        if not isinstance(entry, MappingNode):
+            return None
+        # An alias could stand for a node of another entry, and the alias-bomb limit is
+        # counted over the whole document: both are the whole document's business.
+        if "&" in text and _expand_aliases(entry) is not entry:
+            return None
+        if "<<" in text:
+            yamlmerge.flatten_merges(entry)
+        return entry
+    except (yaml.YAMLError, yn.YamlError, InputError, RecursionError, UnicodeError):
+        return None
+
+
+def compose_span(span: Span) -> MappingNode:
+    """The node of an object written as ``span`` (an entry or a document), composed again
+    from the text, its marks where they are in the whole input."""
+    text = span.text[span.start:span.end]
+    node = yaml.compose(text, Loader=yn._Loader)
+    assert node is not None  # the text held an object when it was read
+    if span.dash is not None:
+        assert isinstance(node, SequenceNode)
+        node = node.value[0]
+    if "&" in text:
+        node = _expand_aliases(node)
+    if "<<" in text:
+        yamlmerge.flatten_merges(node)
+    shift_marks(node, span.start, span.line or 0)
+    assert isinstance(node, MappingNode)
+    return node
+
+
+def shift_marks(root: Node, index: int, line: int) -> None:
+    """Marks of a node composed from a part of the input, moved to where that part is
+    (libyaml's marks are read-only: each is replaced, shared ones by one copy)."""
+    moved: dict[int, yaml.Mark] = {}
+
+    def move(m: yaml.Mark) -> yaml.Mark:
+        new = moved.get(id(m))
+        if new is None:
+            new = moved[id(m)] = yaml.Mark(m.name, m.index + index, m.line + line, m.column, None, None)  # type: ignore[arg-type]
+        return new
+
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.start_mark is not None:
+            n.start_mark = move(n.start_mark)
+        if n.end_mark is not None:
+            n.end_mark = move(n.end_mark)
+        stack.extend(_children(n))

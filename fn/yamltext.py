@@ -17,15 +17,18 @@ from .yamlnodes import _WIDTH, BOOL, FLOAT, INT, NULL, SEQ, STR, _Dumper
 class Span:
     """Where an object was written: ``text[start:end]`` is whole lines, written back as
     they are when nothing changed the object. ``dash`` is the column of the ``- `` that
-    opens it as an entry of a block sequence; None for a document of its own."""
+    opens it as an entry of a block sequence; None for a document of its own. ``line`` is
+    the 0-based line of ``start`` where known (the object's node can then be composed
+    again from the text with its marks where they were in the input)."""
 
-    __slots__ = ("text", "start", "end", "dash")
+    __slots__ = ("text", "start", "end", "dash", "line")
 
-    def __init__(self, text: str, start: int, end: int, dash: int | None):
+    def __init__(self, text: str, start: int, end: int, dash: int | None, line: int | None = None):
         self.text = text
         self.start = start
         self.end = end
         self.dash = dash
+        self.line = line
 
     def source(self) -> str:
         out = self.text[self.start:self.end]
@@ -46,6 +49,27 @@ class Span:
         if all(not ln.strip() or ln.startswith(" " * body_col) for ln in lines):
             return "".join(ln[body_col:] if ln.strip() else ln.lstrip(" ") for ln in lines)
         return "".join(lines)
+
+
+class Slice:
+    """Consecutive objects written back as the text they were read from, as one range of
+    the input: the CLI writes it from the input text a piece at a time, so the output
+    never holds a second copy of the input (docs/performance.md)."""
+
+    __slots__ = ("text", "start", "end")
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text = text
+        self.start = start
+        self.end = end
+
+    def __str__(self) -> str:
+        out = self.text[self.start:self.end]
+        return out if out.endswith("\n") else out + "\n"
+
+
+def join(pieces: list[str | Slice]) -> str:
+    return "".join(p if isinstance(p, str) else str(p) for p in pieces)
 
 
 _DASH = re.compile(r"( *)- +")

@@ -219,7 +219,8 @@ def from_items(items: list[Item], default_namespace: str = "") -> list[Resource]
                 idx = int(item.index)
             except ValueError:
                 idx = None
-        out.append(Resource(obj=item.obj, file=item.path or None, index=idx, item=item, node=item.node,
+        # No node: an item read one entry at a time composes it only if a finding asks.
+        out.append(Resource(obj=item.obj, file=item.path or None, index=idx, item=item,
                             default_namespace=default_namespace))
     return out
 

@@ -122,10 +122,11 @@ class Resource:
 
     def field_line(self, path: str | None) -> int | None:
         """1-based line of ``path`` (``spec.http[0].route``) in the source, when known."""
-        if path and self.node is not None:
+        node = self.node if self.node is not None or self.item is None else self.item.node
+        if path and node is not None:
             from .paths import node_at
 
-            found = node_at(self.node, path)
+            found = node_at(node, path)
             if found is not None and found.start_mark is not None:
                 return found.start_mark.line + 1
         return self.line

@@ -114,14 +114,15 @@ def root_namespace(items: list[Item], settings: Settings) -> tuple[str, str]:
 
 
 def _name_problem(item: Item, field: str) -> str | None:
-    node = yn.get_path(item.node, "metadata", field)
-    if node is None:
+    # From the item's Python values: its node is composed again only for the message.
+    meta = item.meta
+    if field not in meta:
         return None if field == "namespace" else "is missing"
-    value = yn.to_py(node)
-    text = getattr(node, "value", value)
+    value = meta[field]
     if field == "namespace" and value in ("", None):
         return None
     if not isinstance(value, str):
+        text = getattr(yn.get_path(item.node, "metadata", field), "value", value)
         return f"{text!r} is read by YAML as {type(value).__name__}, not a name; quote it"
     if not is_dns_label(value):
         return f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)"
