@@ -126,6 +126,22 @@ OWN_CHECKS = [
      "consecutiveGatewayErrors 4 >= consecutive5xxErrors 3 silently disables the gateway-error check (gateway "
      "errors are 5xx errors too); set consecutive5xxErrors to 0 (only gateway errors eject) or above "
      "consecutiveGatewayErrors (got {'consecutive5xxErrors': 3, 'consecutiveGatewayErrors': 4})"),
+    # an override's counts are checked merged over the global ones, each override on its own
+    ({"resilience": {"outlierDetection": {"consecutive5xxErrors": 10}},
+      "services": [{"name": "a", "outlierDetection": {"consecutiveGatewayErrors": 12}},
+                   {"name": "b", "outlierDetection": {"enabled": True}},
+                   {"name": "c", "outlierDetection": {"consecutiveGatewayErrors": 10}}]}, "spec",
+     "services[0].outlierDetection: consecutiveGatewayErrors 12 >= consecutive5xxErrors 10 silently disables the "
+     "gateway-error check (gateway errors are 5xx errors too); set consecutive5xxErrors to 0 (only gateway errors "
+     "eject) or above consecutiveGatewayErrors; services[2].outlierDetection: consecutiveGatewayErrors 10 >= "
+     "consecutive5xxErrors 10 silently disables the gateway-error check (gateway errors are 5xx errors too); set "
+     "consecutive5xxErrors to 0 (only gateway errors eject) or above consecutiveGatewayErrors (got {'resilience': "
+     "{'outlierDetection': {'consecutive5xxErrors': 10}}, 'services'...)"),
+    ({"services": [{"name": "a", "outlierDetection": {"consecutive5xxErrors": 2}}]}, "spec",
+     "services[0].outlierDetection: consecutiveGatewayErrors 5 >= consecutive5xxErrors 2 silently disables the "
+     "gateway-error check (gateway errors are 5xx errors too); set consecutive5xxErrors to 0 (only gateway errors "
+     "eject) or above consecutiveGatewayErrors (got {'services': [{'name': 'a', 'outlierDetection': "
+     "{'consecutive5xxErrors': 2}}]})"),
     ({"services": [{"name": "x", "split": {"weights": {"v1": 100},
                                             "match": {"headers": {"x": {"exact": "a", "prefix": "b"}}, "subset": "v1"}}}]},
      "spec.services[0].split.match.headers.x", "set exactly one of exact, prefix, regex (got {'exact': 'a', 'prefix': 'b'})"),
