@@ -415,3 +415,23 @@ def test_the_function_through_the_adapter_in_both_modes():
 
     bad = process(SERVICE.encode(), real_run, {"apiVersion": "v1", "kind": "ConfigMap", "data": {"timeout": "x"}})
     assert bad.exit_code == 1 and bad.stdout == "" and "data.timeout" in bad.results[0].message
+
+
+def test_comments_before_a_later_document_stay_with_it():
+    text = CM_A + "---\n# Source: chart/b.yaml\n" + CM_B + "---\n# Source: chart/c.yaml\n" + CM_B.replace("name: b", "name: c")
+    out, _ = go(text)
+    assert out.stdout == "---\n" + text
+
+
+def test_one_object_with_items_and_metadata_is_an_object_not_a_resource_list():
+    text = "apiVersion: example.com/v1\nkind: Inventory\nmetadata: {name: inv}\nitems: [a, b]\n"
+    out, calls = go(text)
+    assert (out.exit_code, out.fatal, out.stdout) == (0, None, text)
+    assert calls.calls[0][0][0]["items"] == ["a", "b"]
+
+
+def test_among_several_documents_one_without_kind_is_named():
+    out, calls = go(CM_A + "---\napiVersion: v1\nmetadata: {name: x}\n")
+    assert (out.fatal, calls.calls) == ("document 2 has no kind at line 6, column 1", [])
+    out, calls = go("apiVersion: v1\nmetadata: {name: x}\n---\n" + CM_A)
+    assert (out.fatal, calls.calls) == ("document 1 has no kind at line 1, column 1", [])
