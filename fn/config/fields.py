@@ -60,24 +60,30 @@ def _template(allowed: tuple[str, ...], produces: Callable[[str], None] | None =
     it renders to, so a template that could never give a valid name fails here, not as a
     crash or an object the API server refuses."""
 
+    # The check lives in a module-level function because this factory runs once, at
+    # import: code inside it could not be told apart from the checks it builds.
     def check(value: str) -> str:
-        try:
-            parts = list(string.Formatter().parse(value))
-        except ValueError as exc:
-            raise ValueError(f"is not a valid template ({exc}); write {{{{ or }}}} for a literal brace") from None
-        for _, name, spec, conversion in parts:
-            if name is None:
-                continue
-            if name not in allowed or spec or conversion:
-                whole = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-                raise ValueError(
-                    f"unknown placeholder {{{whole}}}; allowed: " + ", ".join("{" + a + "}" for a in allowed)
-                )
-        if produces is not None:
-            produces(value.format(**{a: _SAMPLE[a] for a in allowed}))
-        return value
+        return _check_template(value, allowed, produces)
 
     return check
+
+
+def _check_template(value: str, allowed: tuple[str, ...], produces: Callable[[str], None] | None) -> str:
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ValueError(f"is not a valid template ({exc}); write {{{{ or }}}} for a literal brace") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            whole = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(
+                f"unknown placeholder {{{whole}}}; allowed: " + ", ".join("{" + a + "}" for a in allowed)
+            )
+    if produces is not None:
+        produces(value.format(**{a: _SAMPLE[a] for a in allowed}))
+    return value
 
 
 def _renders_name(rendered: str) -> None:
