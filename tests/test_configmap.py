@@ -176,3 +176,10 @@ def test_a_check_across_keys_with_one_key_written_names_that_key():
     (err,) = errors({"injection": "revision"})
     assert err.field["path"] == "data.injection"
     assert "mode 'revision' needs revision set" in err.message
+
+
+def test_a_selector_term_splits_at_its_first_equals_sign():
+    # "tier=a=b" is key tier with value "a=b", which no label value can be
+    (err,) = errors({"excludeSelector": "tier=a=b"})
+    assert err.field == {"path": "data.excludeSelector", "currentValue": "a=b"}
+    assert err.message.startswith("invalid function config: data.excludeSelector: label value must be")
