@@ -193,6 +193,8 @@ PATH_YAML = "must render to a .yaml or .yml file that is not hidden; it gives "
     ("//", PATH_INSIDE + "'//'"),
     ("{dir}/", PATH_INSIDE + "'apps/svc/'"),
     ("{dir}/{name}.json", PATH_YAML + "'apps/svc/svc.json'"),
+    (" ", PATH_YAML + "' '"),
+    ("X", PATH_YAML + "'X'"),
     ("{dir}/README.md", PATH_YAML + "'apps/svc/README.md'"),
     ("{dir}/.yaml", PATH_YAML + "'apps/svc/.yaml'"),
     ("{dir}/.{name}.yml", PATH_YAML + "'apps/svc/.svc.yml'"),
@@ -278,6 +280,13 @@ def test_unknown_fields_list_what_is_allowed_at_that_place():
     assert only({"resilience": {"outlierDetection": {"consecutive5xx": 1}}}) == (
         "spec.resilience.outlierDetection.consecutive5xx", "unknown field; allowed here: enabled, "
         "consecutive5xxErrors, consecutiveGatewayErrors, interval, baseEjectionTime, maxEjectionPercent (got 1)")
+
+
+def test_an_unknown_field_under_a_mapping_key_is_named_without_a_list():
+    # allowed_fields does not follow mapping keys (here the header name)
+    assert only({"services": [{"name": "x", "split": {"weights": {"v1": 100}, "match": {
+        "headers": {"x-h": {"exact": "a", "bogus": 1}}, "subset": "v1"}}}]}) == (
+        "spec.services[0].split.match.headers.x-h.bogus", "unknown field (got 1)")
 
 
 def test_an_unknown_top_level_field_and_a_wrong_api_version():
