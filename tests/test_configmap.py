@@ -65,6 +65,8 @@ SAME = [
     ({"clusterDomain": "example.org"}, {"hosts": {"clusterDomain": "example.org"}}),
     ({"excludeNames": "cart, shop/web"}, {"exclude": {"names": ["cart", "shop/web"]}}),
     ({"excludeNamespaces": "a,b"}, {"exclude": {"namespaces": ["a", "b"]}}),
+    # a null value is the empty string: here, no namespace excluded at all
+    ({"excludeNamespaces": None}, {"exclude": {"namespaces": []}}),
     ({"excludeSelector": "tier = backend, team=pay,"},
      {"exclude": {"selector": {"matchLabels": {"tier": "backend", "team": "pay"}}}}),
     ({"routingApi": "gateway-api"}, {"routing": {"api": "gateway-api"}}),

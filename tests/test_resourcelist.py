@@ -435,3 +435,11 @@ def test_among_several_documents_one_without_kind_is_named():
     assert (out.fatal, calls.calls) == ("document 2 has no kind at line 6, column 1", [])
     out, calls = go("apiVersion: v1\nmetadata: {name: x}\n---\n" + CM_A)
     assert (out.fatal, calls.calls) == ("document 1 has no kind at line 1, column 1", [])
+
+
+def test_a_flow_style_object_with_an_alias_is_written_out_whole():
+    out, calls = go("{apiVersion: v1, kind: ConfigMap, metadata: &m {name: a}, data: {copy: *m}}\n---\n" + CM_B)
+    assert calls.calls[0][0][0]["data"] == {"copy": {"name": "a"}}
+    # aliases expanded, as for every object the emitter writes
+    assert out.stdout == ("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  copy:\n    name: a\n"
+                          "---\n" + CM_B)
