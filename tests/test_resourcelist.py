@@ -443,3 +443,16 @@ def test_a_flow_style_object_with_an_alias_is_written_out_whole():
     # aliases expanded, as for every object the emitter writes
     assert out.stdout == ("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  copy:\n    name: a\n"
                           "---\n" + CM_B)
+
+
+def test_an_item_with_a_duplicate_key_does_not_hide_the_items_after_it():
+    text = RL + "items:\n" + entries("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, name: b}", "42")
+    handed_back(text, ("items[0]", "items[0]: duplicate key 'name' at line 6, column 23 (Kubernetes refuses duplicate keys)"),
+                ("items[1]", "items[1] is not a mapping (a Kubernetes object) at line 7, column 3"))
+
+
+def test_a_refused_resource_list_without_items_comes_back_with_an_empty_list():
+    text = RL.replace("/v1", "/v0")
+    out, calls = go(text)
+    assert (out.exit_code, calls.calls) == (1, [])
+    assert out.stdout.startswith(text + "items: []\nresults:\n- message: ResourceList apiVersion 'config.kubernetes.io/v0'")
