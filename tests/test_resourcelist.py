@@ -282,6 +282,9 @@ FATAL = [
     ("- a\n- b\n", "document 1 is not a mapping at line 1, column 1; expected a ResourceList"),
     ("kind: ResourceLists\napiVersion: config.kubernetes.io/v1\nitems: []\n", "document 1 has kind 'ResourceLists' "
      "at line 1, column 1; a KRM function reads kind: ResourceList (apiVersion config.kubernetes.io/v1)"),
+    # the KRM apiVersion alone says it was meant as one
+    ("apiVersion: config.kubernetes.io/v1\nkind: ResourceLists\nmetadata: {name: x}\n", "document 1 has kind "
+     "'ResourceLists' at line 1, column 1; a KRM function reads kind: ResourceList (apiVersion config.kubernetes.io/v1)"),
     ("apiVersion: config.kubernetes.io/v1beta1\nitems: []\n", "document 1 has kind None at line 1, column 1; a KRM "
      "function reads kind: ResourceList (apiVersion config.kubernetes.io/v1)"),
     ("kind: Foo\nitems: []\n", "document 1 has kind 'Foo' at line 1, column 1; a KRM function reads kind: "
@@ -456,3 +459,12 @@ def test_a_refused_resource_list_without_items_comes_back_with_an_empty_list():
     out, calls = go(text)
     assert (out.exit_code, calls.calls) == (1, [])
     assert out.stdout.startswith(text + "items: []\nresults:\n- message: ResourceList apiVersion 'config.kubernetes.io/v0'")
+
+
+def test_an_entry_that_aliases_a_whole_earlier_entry_is_written_out():
+    # its text is the earlier entry's, anchor and all: copied, the anchor would be doubled
+    text = RL + "items:\n- &a\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- *a\n"
+    out, calls = go(text)
+    assert len(calls.calls[0][0]) == 2
+    assert out.stdout == (RL + "items:\n- &a\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n"
+                          "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n")
