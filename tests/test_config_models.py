@@ -222,6 +222,7 @@ def test_the_paths_reach_the_settings():
 EDGES = [
     ({"virtualService": {"timeout": "1ms"}}, lambda s: s.virtual_service.timeout, "1ms"),
     ({"virtualService": {"retries": {"attempts": 1000}}}, lambda s: s.virtual_service.retries.attempts, 1000),
+    ({"virtualService": {"retries": None}}, lambda s: s.virtual_service.retries, None),
     ({"mtls": {"rootNamespace": "a" * 63}}, lambda s: s.mtls.root_namespace, "a" * 63),
     ({"destinationRule": {"labels": {"app": ""}}}, lambda s: dict(s.destination_rule.labels), {"app": ""}),
     ({"destinationRule": {"nameTemplate": "{namespace}.{name}"}}, lambda s: s.destination_rule.name_template,
