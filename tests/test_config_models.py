@@ -84,6 +84,9 @@ OWN_CHECKS = [
      "(got 'x-{name}}')"),
     ({"destinationRule": {"nameTemplate": "{name}-{port}"}}, "spec.destinationRule.nameTemplate",
      "unknown placeholder {port}; allowed: {name}, {namespace} (got '{name}-{port}')"),
+    # an escaped brace comes as a part of its own, before the placeholder
+    ({"destinationRule": {"nameTemplate": "{{x}}-{port}"}}, "spec.destinationRule.nameTemplate",
+     "unknown placeholder {port}; allowed: {name}, {namespace} (got '{{x}}-{port}')"),
     ({"destinationRule": {"nameTemplate": "{name!r}"}}, "spec.destinationRule.nameTemplate",
      "unknown placeholder {name!r}; allowed: {name}, {namespace} (got '{name!r}')"),
     ({"destinationRule": {"nameTemplate": "{name:>9}"}}, "spec.destinationRule.nameTemplate",
