@@ -77,3 +77,11 @@ def test_already_listed_files_are_not_added_twice_and_nothing_is_said():
     results = Results()
     register(["new.yaml", "new.yaml"], root, results)
     assert listed(root[0]) == ["new.yaml"] and not results
+
+
+def test_a_listed_file_whose_name_ends_like_a_slash_covers_nothing_beside_it():
+    # Only a trailing "/" is dropped from an entry: "appX" or "app/" + "X" is a file, not
+    # the directory app/.
+    root = at(kustomization(["appX", "app/service.yaml"]), "kustomization.yaml")
+    register(["app/istio-vs.yaml"], root, Results())
+    assert listed(root[0]) == ["appX", "app/service.yaml", "app/istio-vs.yaml"]

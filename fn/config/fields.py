@@ -61,33 +61,40 @@ def _template(allowed: tuple[str, ...], produces: Callable[[str], None] | None =
     it renders to, so a template that could never give a valid name fails here, not as a
     crash or an object the API server refuses."""
 
+    # The check lives in a module-level function because this factory runs once, at
+    # import, where mutation testing cannot switch a mutant on; what is left here is
+    # only the call, which every template test goes through.
     def check(value: str) -> str:
-        try:
-            parts = list(string.Formatter().parse(value))
-        except ValueError as exc:
-            raise ValueError(f"is not a valid template ({exc}); write {{{{ or }}}} for a literal brace") from None
-        for _, name, spec, conversion in parts:
-            if name is None:
-                continue
-            if name not in allowed or spec or conversion:
-                whole = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-                raise ValueError(
-                    f"unknown placeholder {{{whole}}}; allowed: " + ", ".join("{" + a + "}" for a in allowed)
-                )
-        if produces is not None:
-            produces(value.format(**{a: _SAMPLE[a] for a in allowed}))
-            if "dir" in allowed:
-                # {dir} is empty for a Service in a file at the package root, and the path
-                # is then normalized as placement does it (fn.policies.base.path_for):
-                # "{dir}.yml" would give the hidden file ".yml".
-                at_root = value.format(**{a: "" if a == "dir" else _SAMPLE[a] for a in allowed})
-                try:
-                    produces(posixpath.normpath(at_root.lstrip("/")) if at_root else at_root)
-                except ValueError as exc:
-                    raise ValueError(f"{exc} for a Service in a file at the package root") from None
-        return value
+        return _check_template(value, allowed, produces)  # pragma: no mutate
 
     return check
+
+
+def _check_template(value: str, allowed: tuple[str, ...], produces: Callable[[str], None] | None) -> str:
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ValueError(f"is not a valid template ({exc}); write {{{{ or }}}} for a literal brace") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            whole = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(
+                f"unknown placeholder {{{whole}}}; allowed: " + ", ".join("{" + a + "}" for a in allowed)
+            )
+    if produces is not None:
+        produces(value.format(**{a: _SAMPLE[a] for a in allowed}))
+        if "dir" in allowed:
+            # {dir} is empty for a Service in a file at the package root, and the path is
+            # then normalized as placement does it (fn.policies.base.path_for): "{dir}.yml"
+            # would give the hidden file ".yml".
+            at_root = value.format(**{a: "" if a == "dir" else _SAMPLE[a] for a in allowed})
+            try:
+                produces(posixpath.normpath(at_root.lstrip("/")) if at_root else at_root)
+            except ValueError as exc:
+                raise ValueError(f"{exc} for a Service in a file at the package root") from None
+    return value
 
 
 def _renders_name(rendered: str) -> None:
