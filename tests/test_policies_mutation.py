@@ -1,0 +1,262 @@
+"""The policies' objects and messages, pinned where mutation testing showed no other
+in-process test noticed a change: the exact text of what a user is told, where each
+object is written, and the edges of each decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from krm import by_kind, generate, generated, items_from_yaml
+from test_mesh_mutation import deployment, docs, namespace, service
+
+PATH = "internal.config.kubernetes.io/path"
+
+
+def config(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "istio-mesh-fn.dev/v1alpha1", "kind": "IstioMesh", "spec": spec}
+
+
+def run(text: str, spec: dict[str, Any] | None = None, path: str | None = None):
+    items, results = generate(items_from_yaml(text, path), config(spec) if spec is not None else None)
+    return generated(items), results
+
+
+def messages(results, severity: str | None = None) -> list[str]:
+    return [r.message for r in results if severity is None or r.severity == severity]
+
+
+def with_annotations(text: str, notes: str) -> str:
+    return text.replace("namespace: shop}", f"namespace: shop, annotations: {{{notes}}}}}", 1)
+
+
+PA = "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {{name: default{ns}}}\nspec: {{mtls: {{mode: {mode}}}}}\n"
+APP = docs(namespace(), service(), deployment())
+
+
+# --- PeerAuthentication ---------------------------------------------------------------
+
+def test_a_hand_written_mesh_wide_policy_that_agrees_is_kept_with_an_info():
+    objs, results = run(docs(APP, PA.format(ns=", namespace: istio-system", mode="STRICT")))
+    assert not by_kind(objs, "PeerAuthentication")
+    [r] = [r for r in results if "written by hand" in r.message]
+    assert (r.severity, r.message) == ("info", "kept the PeerAuthentication istio-system/default written by hand; generated none")
+    assert r.resource_ref == {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "name": "default",
+                              "namespace": "istio-system"}
+
+
+@pytest.mark.parametrize("ns,spec,where", [
+    (", namespace: istio-system", {}, "istio-system/"),
+    (", namespace: shop", {"mtls": {"scope": "namespace"}}, "shop/"),
+])
+def test_a_hand_written_policy_that_disagrees_is_kept_with_a_warning_naming_what_is_enforced(ns, spec, where):
+    objs, results = run(docs(APP, PA.format(ns=ns, mode="PERMISSIVE")), spec)
+    assert not by_kind(objs, "PeerAuthentication")
+    [r] = [r for r in results if "written by hand" in r.message]
+    assert (r.severity, r.message) == (
+        "warning", f"kept the PeerAuthentication {where}default written by hand and generated none, so STRICT is not "
+                   f"what is enforced there: PERMISSIVE (the PeerAuthentication {where}default in the input)")
+
+
+def test_a_hand_written_policy_without_namespace_is_named_without_one():
+    _, results = run(docs(service(ns=None), deployment(ns=None), PA.format(ns="", mode="STRICT")),
+                     {"mtls": {"scope": "namespace"}})
+    [r] = [r for r in results if "written by hand" in r.message]
+    assert r.message == "kept the PeerAuthentication default written by hand; generated none"
+    assert r.resource_ref == {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "name": "default"}
+
+
+def test_a_mesh_wide_policy_from_an_application_package_says_who_else_may_claim_it():
+    objs, results = run(APP)
+    [pa] = by_kind(objs, "PeerAuthentication").values()
+    assert pa["metadata"]["namespace"] == "istio-system" and pa["spec"] == {"mtls": {"mode": "STRICT"}}
+    [r] = [r for r in results if "application namespaces" in r.message]
+    assert r.message == ("generated the mesh-wide PeerAuthentication istio-system/default from a package that holds only "
+                         "application namespaces; if several packages do the same they all claim istio-system/default. "
+                         "Consider mtls.scope: namespace in application packages.")
+    assert r.resource_ref == {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "name": "default",
+                              "namespace": "istio-system"}
+
+
+def test_a_platform_package_or_namespace_scope_is_not_told_about_claims():
+    for text, spec in ((docs(APP, namespace(name="istio-system", labels="{}")), {}), (APP, {"mtls": {"scope": "namespace"}})):
+        _, results = run(text, spec)
+        assert not [m for m in messages(results) if "application namespaces" in m]
+
+
+@pytest.mark.parametrize("mode", ["PERMISSIVE", "DISABLE"])
+def test_a_mode_other_than_strict_is_a_warning(mode):
+    objs, results = run(APP, {"mtls": {"mode": mode}})
+    assert (f"mTLS mode {mode} was chosen explicitly: workloads accept plaintext. STRICT is the secure default."
+            in messages(results, "warning"))
+    assert [p["spec"]["mtls"]["mode"] for p in by_kind(objs, "PeerAuthentication").values()] == [mode]
+
+
+def test_strict_is_not_warned_about_and_an_empty_mesh_gets_no_policy():
+    objs, results = run(namespace(labels="{istio-injection: disabled}"))
+    assert not by_kind(objs, "PeerAuthentication")
+    assert not [m for m in messages(results) if "mTLS mode" in m]
+
+
+def test_namespace_scope_writes_one_policy_per_mesh_namespace_where_the_template_says():
+    text = docs(APP, service(name="web", ns="web"), deployment(name="web", ns="web", labels="{app: web}"))
+    objs, _ = run(text, {"mtls": {"scope": "namespace", "mode": "PERMISSIVE"},
+                         "paths": {"peerAuthentication": "mesh/{namespace}-{name}-{mode}.yaml"}}, path="app.yaml")
+    pas = [o for o in objs if o["kind"] == "PeerAuthentication"]
+    assert [(p["metadata"]["namespace"], p["metadata"]["annotations"][PATH]) for p in pas] == [
+        ("shop", "mesh/shop-default-permissive.yaml"), ("web", "mesh/web-default-permissive.yaml")]
+
+
+def test_the_default_peer_authentication_path_names_the_mode():
+    objs, _ = run(APP, path="app.yaml")
+    [pa] = by_kind(objs, "PeerAuthentication").values()
+    assert pa["metadata"]["annotations"][PATH] == "istio/peer-authentication-strict.yaml"
+
+
+# --- VirtualService ----------------------------------------------------------------------
+
+def vs_of(objs, name: str = "cart") -> dict[str, Any] | None:
+    return by_kind(objs, "VirtualService").get(name)
+
+
+BUDGET = "perTryTimeout 1s x 3 attempts exceeds the route timeout 2s: the timeout cuts retries short"
+
+
+@pytest.mark.parametrize("spec,where,field", [
+    ({"virtualService": {"timeout": "2s", "retries": {"attempts": 3, "perTryTimeout": "1s"}}},
+     "spec.virtualService", {"path": "spec.virtualService"}),
+    ({"virtualService": {"retries": {"attempts": 3, "perTryTimeout": "1s"}},
+      "services": [{"name": "other"}, {"name": "cart", "timeout": "2s"}]},
+     "spec.services[1]", {"path": "spec.services[1]"}),
+    ({"virtualService": {"timeout": "30s"},
+      "services": [{"name": "cart", "timeout": "2s", "retries": {"perTryTimeout": "1s"}}]},
+     "spec.services[0]", {"path": "spec.services[0]"}),
+])
+def test_retries_that_cannot_all_run_are_a_warning_naming_the_setting(spec, where, field):
+    _, results = run(APP, spec)
+    warnings = [(r.message, r.field) for r in results if "exceeds the route timeout" in r.message]
+    assert warnings == [(f"{where}: {BUDGET}", field)]
+
+
+@pytest.mark.parametrize("notes", [
+    "istio-mesh-fn.dev/timeout: 2s",
+    "istio-mesh-fn.dev/retries: '3'",
+])
+def test_retries_that_cannot_all_run_by_annotation_name_the_service(notes):
+    spec = {"virtualService": {"timeout": "2s", "retries": {"attempts": 1, "perTryTimeout": "1s"}}}
+    if "timeout" in notes:
+        spec = {"virtualService": {"timeout": "30s", "retries": {"attempts": 3, "perTryTimeout": "1s"}}}
+    _, results = run(docs(namespace(), with_annotations(service(), notes), deployment()), spec)
+    warnings = [r for r in results if "exceeds the route timeout" in r.message]
+    assert [(w.message, w.resource_ref["name"]) for w in warnings] == [(f"cart (annotations): {BUDGET}", "cart")]
+
+
+@pytest.mark.parametrize("retries,timeout", [
+    ({"attempts": 3, "perTryTimeout": "1s"}, "3s"),   # exactly the budget
+    ({"attempts": 0, "perTryTimeout": "1s"}, "2s"),   # no retries
+    ({"attempts": 3, "perTryTimeout": None}, "1ms"),   # no per-try timeout
+    ({"attempts": 3, "perTryTimeout": "1s"}, None),    # no route timeout
+])
+def test_retries_within_the_budget_are_not_warned_about(retries, timeout):
+    _, results = run(APP, {"virtualService": {"timeout": timeout, "retries": {**retries}}})
+    assert not [m for m in messages(results) if "exceeds the route timeout" in m]
+
+
+def test_a_skipped_service_with_annotations_over_budget_is_not_warned_about():
+    text = docs(namespace(), with_annotations(service(), "istio-mesh-fn.dev/timeout: 2s, istio-mesh-fn.dev/skip: 'true'"),
+                deployment())
+    _, results = run(text, {"virtualService": {"retries": {"attempts": 3, "perTryTimeout": "1s"}}})
+    assert not [m for m in messages(results) if "exceeds the route timeout" in m]
+
+
+def test_per_port_retries_over_budget_name_the_port():
+    _, results = run(APP, {"services": [{"name": "cart", "ports": [
+        {"port": 80, "timeout": "2s", "retries": {"attempts": 3, "perTryTimeout": "1s"}}]}]})
+    assert [m for m in messages(results, "warning") if "exceeds" in m] == [f"cart port 80 (services[].ports[]): {BUDGET}"]
+
+
+@pytest.mark.parametrize("retries,expected", [
+    ({"attempts": 0, "perTryTimeout": "1s", "retryOn": "5xx"}, {"attempts": 0}),
+    ({"attempts": 2, "perTryTimeout": "1s", "retryOn": "5xx"}, {"attempts": 2, "perTryTimeout": "1s", "retryOn": "5xx"}),
+    ({"attempts": 1, "perTryTimeout": None}, {"attempts": 1}),
+    ({"attempts": 1, "retryOn": "reset"}, {"attempts": 1, "perTryTimeout": "10s", "retryOn": "reset"}),
+])
+def test_retries_on_the_route(retries, expected):
+    objs, _ = run(APP, {"virtualService": {"retries": retries}})
+    assert vs_of(objs)["spec"]["http"][0]["retries"] == expected
+
+
+@pytest.mark.parametrize("ports,notes", [
+    ("[{name: https, port: 443}, {name: udp-dns, port: 53, protocol: UDP}, {name: tls, port: 8443}]",
+     ["cart: no route for port(s) 443/https, 8443/tls: TLS traffic is routed by SNI (a tls: route with sniHosts), "
+      "which a Service port does not tell",
+      "cart: no route for port(s) 53/udp-dns: Istio does not proxy UDP or SCTP"]),
+    ("[{port: 53, protocol: UDP}]", ["cart: no route for port(s) 53/udp: Istio does not proxy UDP or SCTP"]),
+])
+def test_ports_without_a_route_are_named_with_why(ports, notes):
+    objs, results = run(docs(namespace(), service(ports=ports), deployment()))
+    assert vs_of(objs) is None
+    assert [m for m in messages(results, "info") if "no route for" in m] == notes
+
+
+@pytest.mark.parametrize("ports,why", [
+    ("[{name: https, port: 443}]", "no port a VirtualService can route"),
+    ("[]", "the Service has no ports"),
+])
+def test_no_virtual_service_says_why_when_nothing_else_is_generated(ports, why):
+    objs, results = run(docs(namespace(), service(ports=ports), deployment()), {"destinationRule": {"enabled": False}})
+    assert not objs or vs_of(objs) is None
+    assert f"cart: no Istio config generated: {why}" in messages(results, "info")
+
+
+def test_websocket_ports_get_no_timeout_and_the_user_hears_it():
+    ports = "[{name: http-ws, port: 80, appProtocol: kubernetes.io/ws}, {port: 82}, {name: tcp-x, port: 90}]"
+    objs, results = run(docs(namespace(), service(ports=ports), deployment()))
+    http = vs_of(objs)["spec"]["http"]
+    assert [("timeout" in r, r["match"]) for r in http] == [(False, [{"port": 80}]), (True, [{"port": 82}])]
+    assert ("cart: no route timeout on port(s) 80: websocket connections live longer than any timeout, which would "
+            "cut them off") in messages(results, "info")
+    objs, results = run(docs(namespace(), service(ports=ports), deployment()), {"virtualService": {"timeout": None}})
+    assert not [m for m in messages(results) if "websocket" in m]
+
+
+def test_a_persons_route_attached_to_the_service_means_no_virtual_service():
+    route = ("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: mine, namespace: shop}\n"
+             "spec: {parentRefs: [{group: '', kind: Service, name: cart}]}\n")
+    objs, results = run(docs(APP, route), {"destinationRule": {"enabled": False}})
+    assert vs_of(objs) is None
+    assert "cart: no VirtualService: the HTTPRoute shop/mine written for this Service routes it" in messages(results, "info")
+    assert ("cart: no Istio config generated: kept the HTTPRoute shop/mine written for this Service"
+            in messages(results, "info"))
+
+
+def test_a_split_on_a_host_a_person_routes_is_warned_about():
+    mine = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: mine, namespace: shop}\n"
+            "spec: {hosts: [cart]}\n")
+    text = docs(APP, mine, deployment(name="cart-v1", labels="{app: cart, version: v1}"))
+    _, results = run(text, {"services": [{"name": "cart", "split": {"weights": {"v1": 100}}}]})
+    assert ("cart: the split could not be applied: a VirtualService written for this host is kept as it is"
+            in messages(results, "warning"))
+    _, results = run(text)
+    assert not [m for m in messages(results) if "split" in m]
+
+
+def test_a_gateway_api_service_with_a_split_is_warned_that_it_is_not_applied():
+    text = docs(APP, deployment(name="cart-v1", labels="{app: cart, version: v1}"))
+    objs, results = run(text, {"routing": {"api": "gateway-api"},
+                               "services": [{"name": "cart", "split": {"weights": {"v1": 100}}}]})
+    assert vs_of(objs) is None
+    assert ("cart: the split is not applied: Gateway API routes split over per-version Services, which this function "
+            "does not generate yet (use routing.api istio for it)") in messages(results, "warning")
+    _, results = run(text, {"routing": {"api": "gateway-api"}})
+    assert not [m for m in messages(results) if "split" in m]
+
+
+def test_virtual_service_written_where_the_template_says():
+    objs, _ = run(APP, {"paths": {"virtualService": "{dir}/istio/{namespace}-{name}.yaml"}}, path="apps/cart.yaml")
+    assert vs_of(objs)["metadata"]["annotations"][PATH] == "apps/istio/shop-cart.yaml"
+    objs, _ = run(APP, path="apps/cart.yaml")
+    assert vs_of(objs)["metadata"]["annotations"][PATH] == "apps/istio-virtualservice.yaml"
+    assert by_kind(objs, "DestinationRule")["cart-destination"]["metadata"]["annotations"][PATH] == \
+        "apps/istio-destinationrule.yaml"
