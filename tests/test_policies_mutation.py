@@ -260,3 +260,93 @@ def test_virtual_service_written_where_the_template_says():
     assert vs_of(objs)["metadata"]["annotations"][PATH] == "apps/istio-virtualservice.yaml"
     assert by_kind(objs, "DestinationRule")["cart-destination"]["metadata"]["annotations"][PATH] == \
         "apps/istio-destinationrule.yaml"
+
+
+# --- DestinationRule ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,name", [
+    ("v1", "v1"), ("a--b", "a--b"), ("1.4.2", "v1-4-2"), ("V1_4_2", "v1-4-2"), ("ABC", "abc"), ("x.y", "x-y"),
+    ("-a-", "a"), ("--", "subset"), ("_", "subset"), ("a" * 70, "a" * 62), ("9" * 70, "v" + "9" * 62),
+    ("a" * 61 + ".b", "a" * 61), ("1", "1"),
+])
+def test_subset_names_are_dns_labels(value, name):
+    from fn.policies.destinationrule import subset_name
+
+    assert subset_name(value) == name
+
+
+def test_subset_names_that_collide_count_up_past_every_taken_name():
+    from fn.policies.destinationrule import subsets
+
+    got = subsets("version", [{"version": "1.4.2"}, {"version": "v1-4-2"}, {"version": "V1.4.2"},
+                              {"version": "v1-4-2-2"}, {"version": ""}, {"app": "x"}])
+    assert [(s["name"], s["labels"]["version"]) for s in got] == [
+        ("v1-4-2-3", "1.4.2"), ("v1-4-2-4", "V1.4.2"), ("v1-4-2", "v1-4-2"), ("v1-4-2-2", "v1-4-2-2")]
+    long = subsets("version", [{"version": "a" * 70 + c} for c in ("", "b", "c")])
+    assert [s["name"] for s in long] == ["a" * 62, "a" * 60 + "-2", "a" * 60 + "-3"]
+
+
+def test_renamed_subsets_are_named_with_their_values():
+    text = docs(namespace(), service(), deployment(labels="{app: cart, version: 1.4.2}"),
+                deployment(name="b", labels="{app: cart, version: V1_4_2}"), deployment(name="c", labels="{app: cart, version: v2}"))
+    objs, results = run(text)
+    dr = by_kind(objs, "DestinationRule")["cart-destination"]
+    assert [s["name"] for s in dr["spec"]["subsets"]] == ["v1-4-2", "v1-4-2-2", "v2"]
+    assert ("cart: subset names must be DNS-1123 labels, so the subsets for version '1.4.2' as v1-4-2, 'V1_4_2' as "
+            "v1-4-2-2 are named differently from their values") in messages(results, "info")
+    objs, results = run(docs(namespace(), service(), deployment(labels="{app: cart, version: v2}")))
+    assert not [m for m in messages(results) if "subset names" in m]
+
+
+@pytest.mark.parametrize("waypoint,where", [
+    (True, "its waypoint does not support subsets"),
+    (False, "ztunnel routes at L4 and reads no subsets"),
+])
+def test_ambient_services_get_no_subsets_and_say_why(waypoint, where):
+    # A TCP-only Service asks for nothing only a waypoint does, so it gets none.
+    ports = "[{name: http, port: 80}]" if waypoint else "[{name: tcp-db, port: 5432}]"
+    text = docs(namespace(labels="{istio.io/dataplane-mode: ambient}"), service(ports=ports),
+                deployment(labels="{app: cart, version: v1}"))
+    objs, results = run(text)
+    assert "cart-destination" not in by_kind(objs, "DestinationRule")
+    assert (f"cart: no subsets in ambient mode: {where}; split traffic by version with per-version Services and route "
+            "weights") in messages(results, "info")
+
+
+def test_too_many_subsets_is_an_error_naming_the_count_and_the_limit():
+    parts = [namespace(), service()] + [deployment(name=f"d{i}", labels=f"{{app: cart, version: v{i}}}") for i in range(129)]
+    objs, results = run(docs(*parts))
+    assert "cart-destination" not in by_kind(objs, "DestinationRule")
+    [error] = [r for r in results if r.severity == "error"]
+    assert error.message == ("cart: 129 distinct version values would become subsets (limit 128); generated no "
+                             "DestinationRule for it")
+    assert error.resource_ref["name"] == "cart"
+    parts = [namespace(), service()] + [deployment(name=f"d{i}", labels=f"{{app: cart, version: v{i}}}") for i in range(128)]
+    objs, results = run(docs(*parts))
+    assert len(by_kind(objs, "DestinationRule")["cart-destination"]["spec"]["subsets"]) == 128
+    assert not messages(results, "error")
+
+
+def test_a_destination_rule_only_restating_defaults_is_not_generated_and_said():
+    objs, results = run(docs(service(), deployment()), {"virtualService": {"enabled": False}})
+    assert not by_kind(objs, "DestinationRule")
+    assert ("cart: no DestinationRule: a DestinationRule would only restate Istio's defaults (no TLS, load balancer or "
+            "subsets to set)") in messages(results, "info")
+    assert ("cart: no Istio config generated: a DestinationRule would only restate Istio's defaults (no TLS, load "
+            "balancer or subsets to set)") in messages(results, "info")
+
+
+def test_export_scope_namespace_limits_both_objects_to_their_namespace():
+    objs, _ = run(APP, {"exportScope": "namespace"})
+    assert by_kind(objs, "DestinationRule")["cart-destination"]["spec"]["exportTo"] == ["."]
+    assert vs_of(objs)["spec"]["exportTo"] == ["."]
+    objs, _ = run(APP)
+    assert "exportTo" not in by_kind(objs, "DestinationRule")["cart-destination"]["spec"]
+    assert "exportTo" not in vs_of(objs)["spec"]
+
+
+def test_tls_mode_auto_gives_no_istio_mutual_and_no_note():
+    objs, results = run(APP, {"destinationRule": {"tlsMode": "auto", "loadBalancer": "RANDOM"}})
+    assert by_kind(objs, "DestinationRule")["cart-destination"]["spec"]["trafficPolicy"] == \
+        {"loadBalancer": {"simple": "RANDOM"}}
+    assert not [m for m in messages(results) if "ISTIO_MUTUAL" in m]
