@@ -350,3 +350,116 @@ def test_tls_mode_auto_gives_no_istio_mutual_and_no_note():
     assert by_kind(objs, "DestinationRule")["cart-destination"]["spec"]["trafficPolicy"] == \
         {"loadBalancer": {"simple": "RANDOM"}}
     assert not [m for m in messages(results) if "ISTIO_MUTUAL" in m]
+
+
+# --- trafficPolicy (resilience) ------------------------------------------------------------
+
+OUTLIER = {"resilience": {"outlierDetection": {"enabled": True}}}
+
+
+def replicas(n: int, name: str = "cart") -> str:
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\n"
+            f"spec: {{replicas: {n}, template: {{metadata: {{labels: {{app: cart}}}}}}}}\n")
+
+
+def outlier_warning(n: int, share: int) -> str:
+    return (f"cart: outlier detection with {n} endpoint(s): Envoy ejects at least one endpoint whatever "
+            f"maxEjectionPercent (10%) says, so one failing pod takes {share}% of the capacity away for 30s or more; "
+            "run 3 or more replicas")
+
+
+@pytest.mark.parametrize("pods,warning", [
+    ([replicas(1)], outlier_warning(1, 100)),
+    ([replicas(2)], outlier_warning(2, 50)),
+    ([replicas(1), replicas(1, "b")], outlier_warning(2, 50)),
+    ([replicas(3)], None),
+    ([replicas(0)], None),
+    ([replicas(2), "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d, namespace: shop}\n"
+                   "spec: {template: {metadata: {labels: {app: cart}}}}\n"], None),
+])
+def test_outlier_detection_on_few_endpoints_is_warned_about(pods, warning):
+    _, results = run(docs(namespace(), service(), *pods), OUTLIER)
+    got = [r for r in results if "outlier detection with" in r.message]
+    assert [r.message for r in got] == ([warning] if warning else [])
+    assert all(r.severity == "warning" and r.resource_ref["name"] == "cart" for r in got)
+
+
+def test_outlier_detection_is_written_with_every_count_and_says_which_locality_is_meant():
+    objs, _ = run(APP, {"resilience": {"outlierDetection": {"enabled": True}, "localityFailover": True}})
+    policy = by_kind(objs, "DestinationRule")["cart-destination"]["spec"]["trafficPolicy"]
+    assert policy == {"loadBalancer": {"localityLbSetting": {"enabled": True}},
+                      "outlierDetection": {"consecutive5xxErrors": 0, "consecutiveGatewayErrors": 5, "interval": "10s",
+                                           "baseEjectionTime": "30s", "maxEjectionPercent": 10},
+                      "tls": {"mode": "ISTIO_MUTUAL"}}
+    assert list(policy) == ["loadBalancer", "outlierDetection", "tls"]
+
+
+def test_a_full_traffic_policy_keeps_istios_field_order():
+    spec = {"destinationRule": {"loadBalancer": "LEAST_REQUEST"},
+            "resilience": {"outlierDetection": {"enabled": True},
+                           "connectionPool": {"tcp": {"maxConnections": 5, "connectTimeout": "1s"},
+                                              "http": {"http1MaxPendingRequests": 1, "http2MaxRequests": 2,
+                                                       "maxRequestsPerConnection": 3, "maxRetries": 4,
+                                                       "idleTimeout": "5s"}}}}
+    objs, _ = run(APP, spec)
+    policy = by_kind(objs, "DestinationRule")["cart-destination"]["spec"]["trafficPolicy"]
+    assert list(policy) == ["loadBalancer", "connectionPool", "outlierDetection", "tls"]
+    assert policy["loadBalancer"] == {"simple": "LEAST_REQUEST", "localityLbSetting": {"enabled": False}}
+    assert policy["connectionPool"] == {"tcp": {"maxConnections": 5, "connectTimeout": "1s"},
+                                        "http": {"http1MaxPendingRequests": 1, "http2MaxRequests": 2,
+                                                 "maxRequestsPerConnection": 3, "maxRetries": 4, "idleTimeout": "5s"}}
+    assert list(policy["connectionPool"]["http"]) == ["http1MaxPendingRequests", "http2MaxRequests",
+                                                      "maxRequestsPerConnection", "maxRetries", "idleTimeout"]
+
+
+def storm(attempts: int, retries: int, limit: int, cap: str) -> str:
+    return (f"cart: retry storm: {attempts} retry attempts per request can add {retries} retries on top of the pool's "
+            f"{limit} requests with {cap}; set connectionPool.http.maxRetries at or below {limit}, or fewer attempts")
+
+
+UNLIMITED = "no maxRetries, which Istio leaves unlimited"
+
+
+@pytest.mark.parametrize("spec,warning", [
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 100}}}}, storm(3, 300, 100, UNLIMITED)),
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 100, "maxRetries": 101}}}},
+     storm(3, 101, 100, "maxRetries 101")),
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 100, "maxRetries": 100}}}}, None),
+    # http2MaxRequests is the limit when both are set.
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 100, "http1MaxPendingRequests": 10,
+                                                 "maxRetries": 50}}}}, None),
+    ({"resilience": {"connectionPool": {"http": {"http1MaxPendingRequests": 10}}}}, storm(3, 30, 10, UNLIMITED)),
+    ({"resilience": {"connectionPool": {"tcp": {"maxConnections": 10}}}}, None),
+    # One attempt adds at most the pool's own limit.
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 100}}}, "virtualService": {"retries": {"attempts": 1}}},
+     None),
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 100}}}, "virtualService": {"retries": {"attempts": 0}}},
+     None),
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 10}}}, "virtualService": {"retries": None},
+      "services": [{"name": "cart", "ports": [{"port": 80, "retries": {"attempts": 2}}]}]}, storm(2, 20, 10, UNLIMITED)),
+    ({"resilience": {"connectionPool": {"http": {"http2MaxRequests": 10}}}, "virtualService": {"retries": {"attempts": 1}},
+      "services": [{"name": "cart", "ports": [{"port": 80, "timeout": "1s"}]}]}, None),
+])
+def test_retry_storms_are_warned_about(spec, warning):
+    _, results = run(APP, spec)
+    assert [m for m in messages(results, "warning") if "retry storm" in m] == ([warning] if warning else [])
+
+
+MINE = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: mine, namespace: shop}\nspec: {host: cart}\n"
+
+
+@pytest.mark.parametrize("resilience,names", [
+    ({"outlierDetection": {"enabled": True}, "connectionPool": {"tcp": {"maxConnections": 10}}},
+     "outlierDetection and connectionPool"),
+    ({"connectionPool": {"tcp": {"maxConnections": 10}}}, "connectionPool"),
+    ({"outlierDetection": {"enabled": True}}, "outlierDetection"),
+    ({}, None),
+])
+def test_resilience_settings_a_persons_rule_blocks_are_named(resilience, names):
+    objs, results = run(docs(APP, replicas(3, "cart-more"), MINE), {"resilience": resilience})
+    assert "cart-destination" not in by_kind(objs, "DestinationRule")
+    got = [r for r in results if "could not be applied" in r.message]
+    assert [r.message for r in got] == ([
+        f"cart: {names} could not be applied: DestinationRule shop/mine already covers this host, and Istio uses only "
+        "one DestinationRule's trafficPolicy per host; add the settings to that rule"] if names else [])
+    assert all(r.severity == "warning" and r.resource_ref["name"] == "cart" for r in got)
