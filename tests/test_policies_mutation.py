@@ -463,3 +463,122 @@ def test_resilience_settings_a_persons_rule_blocks_are_named(resilience, names):
         f"cart: {names} could not be applied: DestinationRule shop/mine already covers this host, and Istio uses only "
         "one DestinationRule's trafficPolicy per host; add the settings to that rule"] if names else [])
     assert all(r.severity == "warning" and r.resource_ref["name"] == "cart" for r in got)
+
+
+# --- routes: splits and per-port settings ------------------------------------------------
+
+def versioned(ports: str = "[{name: http, port: 80}, {name: tcp-db, port: 5432}]", second: str = "2.0") -> str:
+    return docs(namespace(), service(ports=ports), deployment(name="v1", labels="{app: cart, version: v1}"),
+                deployment(name="v2", labels=f"{{app: cart, version: {second}}}"))
+
+
+def split(**kwargs: Any) -> dict[str, Any]:
+    return {"services": [{"name": "cart", "split": kwargs}]}
+
+
+def dest(subset: str | None, port: int, weight: int | None = None) -> dict[str, Any]:
+    d: dict[str, Any] = {"host": "cart"}
+    if subset:
+        d["subset"] = subset
+    d["port"] = {"number": port}
+    return d if weight is None else {"destination": d, "weight": weight}
+
+
+def test_a_split_with_a_header_match_and_a_mirror_on_every_port():
+    spec = split(weights={"v1": 90, "2.0": 10}, mirror="v1", mirrorPercentage=5,
+                 match={"headers": {"x-canary": {"exact": "1"}, "x-b": {"prefix": "p"}, "x-c": {"regex": "r"}},
+                        "subset": "2.0"})
+    objs, results = run(versioned(), spec)
+    assert not messages(results, "error")
+    vs = vs_of(objs)["spec"]
+    timed = {"timeout": "30s", "retries": {"attempts": 3, "perTryTimeout": "10s"}}
+    assert vs["http"] == [
+        {"match": [{"port": 80, "headers": {"x-canary": {"exact": "1"}, "x-b": {"prefix": "p"}, "x-c": {"regex": "r"}}}],
+         "route": [dest("v2-0", 80, 100)], **timed},
+        {"match": [{"port": 80}], "route": [dest("v1", 80, 90), dest("v2-0", 80, 10)], "mirror": dest("v1", 80),
+         "mirrorPercentage": {"value": 5.0}, **timed},
+    ]
+    assert vs["tcp"] == [{"match": [{"port": 5432}], "route": [dest("v1", 5432, 90), dest("v2-0", 5432, 10)]}]
+
+
+def test_a_split_on_one_port_matches_headers_only_and_mirrors_all_traffic_without_a_percentage():
+    spec = split(weights={"v1": 90, "v2": 10}, mirror="v2", match={"headers": {"x": {"exact": "1"}}, "subset": "v2"})
+    objs, _ = run(versioned(ports="[{name: http, port: 80}]", second="v2"), spec)
+    http = vs_of(objs)["spec"]["http"]
+    assert http[0]["match"] == [{"headers": {"x": {"exact": "1"}}}]
+    assert http[1]["mirror"] == dest("v2", 80) and "mirrorPercentage" not in http[1] and "match" not in http[1]
+
+
+@pytest.mark.parametrize("weights,extra,missing,has", [
+    ({"v1": 90, "v3": 10}, {}, "v3", "2.0, v1"),
+    ({"v1": 100}, {"mirror": "v4"}, "v4", "2.0, v1"),
+    ({"v1": 100}, {"match": {"headers": {"a": {"exact": "b"}}, "subset": "v9"}}, "v9", "2.0, v1"),
+    ({"v8": 50, "v7": 50}, {}, "v7, v8", "2.0, v1"),
+])
+def test_a_split_to_a_version_no_workload_has_is_an_error_naming_it(weights, extra, missing, has):
+    objs, results = run(versioned(), split(weights=weights, **extra))
+    assert vs_of(objs) is None
+    [error] = [r for r in results if r.severity == "error"]
+    assert error.message == (
+        f"cart: the split (spec.services[0]) sends traffic to version={missing}, but no workload the Service selects has "
+        f"that label (it has: {has}); generated no VirtualService for it, since its traffic would fail with 503 no "
+        "healthy upstream")
+    assert error.resource_ref["name"] == "cart"
+
+
+def test_a_split_by_annotation_with_no_versions_at_all_says_none():
+    text = docs(namespace(), with_annotations(service(), "istio-mesh-fn.dev/split: 'v1=100'"), deployment())
+    _, results = run(text)
+    assert [m for m in messages(results, "error")] == [
+        "cart: the split (annotation istio-mesh-fn.dev/split) sends traffic to version=v1, but no workload the Service "
+        "selects has that label (it has: none); generated no VirtualService for it, since its traffic would fail with "
+        "503 no healthy upstream"]
+
+
+def test_a_split_needs_the_destination_rule():
+    objs, results = run(versioned(), {**split(weights={"v1": 90, "2.0": 10}), "destinationRule": {"enabled": False}})
+    assert not objs or vs_of(objs) is None
+    assert messages(results, "error") == [
+        "cart: a split needs the version subsets of a DestinationRule, and destinationRule.enabled is false; generated "
+        "no VirtualService for it"]
+    assert "cart: no Istio config generated: its split cannot be applied (see the error)" in messages(results, "info")
+
+
+def test_a_split_over_a_persons_rule_needs_its_subsets():
+    mine = ("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: mine, namespace: shop}\n"
+            "spec: {host: cart, subsets: [{name: v1}, 7]}\n")
+    objs, results = run(docs(versioned(), mine), split(weights={"v1": 90, "2.0": 10}))
+    assert vs_of(objs) is None
+    assert messages(results, "error") == [
+        "cart: the split could not be applied: DestinationRule shop/mine covers this host but defines no subset v2-0; "
+        "add them there (or let the function generate the rule)"]
+    complete = mine.replace("7]", "{name: v2-0}]")
+    objs, results = run(docs(versioned(), complete), split(weights={"v1": 90, "2.0": 10}))
+    assert not messages(results, "error")
+    assert [r["destination"]["subset"] for r in vs_of(objs)["spec"]["http"][0]["route"]] == ["v1", "v2-0"]
+
+
+def test_per_port_entries_that_do_not_apply_are_warnings_naming_them():
+    spec = {"services": [{"name": "cart", "ports": [{"port": 81, "timeout": "1s"}, {"port": "tcp-db", "timeout": "1s"},
+                                                    {"port": "http", "timeout": "2s", "retries": None}]}]}
+    objs, results = run(versioned(), spec)
+    assert messages(results, "warning") == [
+        "cart: ports[0] names port 81, which the Service does not have (it has: 80/http, 5432/tcp-db); ignored",
+        "cart: ports[1] ('tcp-db') is not an HTTP-family port, and Envoy applies no route timeout or retries to TCP; ignored"]
+    assert vs_of(objs)["spec"]["http"] == [{"match": [{"port": 80}], "route": [dest(None, 80, 100)], "timeout": "2s"}]
+
+
+def test_a_per_port_entry_on_a_service_without_ports_lists_none():
+    spec = {"services": [{"name": "cart", "ports": [{"port": 81, "timeout": "1s"}]}]}
+    _, results = run(docs(namespace(), service(ports="[{port: 80}]"), deployment()), spec)
+    assert messages(results, "warning") == ["cart: ports[0] names port 81, which the Service does not have (it has: 80); ignored"]
+
+
+def test_per_port_entries_keep_what_they_do_not_set():
+    spec = {"virtualService": {"timeout": "9s", "retries": {"attempts": 2, "perTryTimeout": "1s"}},
+            "services": [{"name": "cart", "ports": [{"port": 80, "retries": {"attempts": 5}}, {"port": 81, "timeout": "3s"}]}]}
+    objs, _ = run(docs(namespace(), service(ports="[{name: http, port: 80}, {name: http-b, port: 81}, {name: http-c, port: 82}]"),
+                       deployment()), spec)
+    assert [(r.get("timeout"), r["retries"]) for r in vs_of(objs)["spec"]["http"]] == [
+        ("9s", {"attempts": 5, "perTryTimeout": "1s"}), ("3s", {"attempts": 2, "perTryTimeout": "1s"}),
+        ("9s", {"attempts": 2, "perTryTimeout": "1s"})]
