@@ -582,3 +582,97 @@ def test_per_port_entries_keep_what_they_do_not_set():
     assert [(r.get("timeout"), r["retries"]) for r in vs_of(objs)["spec"]["http"]] == [
         ("9s", {"attempts": 5, "perTryTimeout": "1s"}), ("3s", {"attempts": 2, "perTryTimeout": "1s"}),
         ("9s", {"attempts": 2, "perTryTimeout": "1s"})]
+
+
+# --- HTTPRoute (Gateway API) ------------------------------------------------------------------
+
+GW = {"routing": {"api": "gateway-api"}}
+MIXED = docs(namespace(), service(ports="[{name: http, port: 80}, {name: grpc, port: 90}, {name: tcp-db, port: 5432}, "
+                                        "{name: https, port: 443}]"), deployment())
+
+
+def routes_of(objs, kind: str = "HTTPRoute") -> dict[str, dict[str, Any]]:
+    return by_kind(objs, kind)
+
+
+def test_http_route_on_the_standard_channel_drops_retries_and_says_how_to_keep_them():
+    objs, results = run(MIXED, GW)
+    assert list(routes_of(objs)) == ["cart"]
+    [rule] = routes_of(objs)["cart"]["spec"]["rules"]
+    assert rule == {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [{"group": "", "kind": "Service", "name": "cart", "port": 80, "weight": 1}],
+                    "timeouts": {"request": "30s", "backendRequest": "10s"}}
+    assert ("HTTPRoute: dropped retries (HTTPRoute retry is experimental-channel only) for 1 Service(s): cart (set "
+            "routing.gatewayApiChannel: experimental when the cluster has those CRDs)") in messages(results, "info")
+    assert "cart: no route for port(s) 443/https: TLS is routed by SNI and UDP is not proxied" in messages(results, "info")
+
+
+def test_http_route_on_the_experimental_channel_keeps_retries_and_drops_what_it_cannot_say():
+    spec = {"routing": {"api": "gateway-api", "gatewayApiChannel": "experimental", "grpc": "HTTPRoute"},
+            "virtualService": {"timeout": "1s", "retries": {"attempts": 2, "perTryTimeout": "2s", "retryOn": "5xx"}}}
+    objs, results = run(MIXED, spec)
+    routes = routes_of(objs)
+    assert sorted(routes) == ["cart-grpc", "cart-http"]
+    for route in routes.values():
+        [rule] = route["spec"]["rules"]
+        assert (rule["retry"], rule["timeouts"]) == ({"attempts": 2}, {"request": "1s"})
+    infos = messages(results, "info")
+    assert "HTTPRoute: dropped backendRequest longer than the request timeout for 1 Service(s): cart" in infos
+    assert ("HTTPRoute: dropped retryOn 5xx (the Gateway API retries on HTTP codes, not Envoy conditions) for 1 "
+            "Service(s): cart") in infos
+    assert not [m for m in infos if "experimental-channel only" in m]
+
+
+def test_http_route_durations_in_the_gateway_api_format_and_no_retries_when_attempts_are_zero():
+    spec = {"routing": {"api": "gateway-api", "gatewayApiChannel": "experimental"},
+            "virtualService": {"timeout": "1.5s", "retries": {"attempts": 0, "perTryTimeout": "1s"}}}
+    objs, results = run(MIXED, spec)
+    [rule] = routes_of(objs)["cart"]["spec"]["rules"]
+    assert rule["timeouts"] == {"request": "1s500ms"} and "retry" not in rule
+    assert not [m for m in messages(results) if "dropped" in m]
+
+
+def test_http_route_backend_request_equal_to_the_request_timeout_is_kept():
+    spec = {**GW, "virtualService": {"timeout": "2s", "retries": {"attempts": 1, "perTryTimeout": "2s"}}}
+    objs, results = run(MIXED, spec)
+    [rule] = routes_of(objs)["cart"]["spec"]["rules"]
+    assert rule["timeouts"] == {"request": "2s", "backendRequest": "2s"}
+    spec = {**GW, "virtualService": {"timeout": None, "retries": {"attempts": 1, "perTryTimeout": "2s"}}}
+    objs, _ = run(MIXED, spec)
+    [rule] = routes_of(objs)["cart"]["spec"]["rules"]
+    assert rule["timeouts"] == {"backendRequest": "2s"}
+    spec = {**GW, "virtualService": {"timeout": None, "retries": None}}
+    objs, _ = run(MIXED, spec)
+    [rule] = routes_of(objs)["cart"]["spec"]["rules"]
+    assert "timeouts" not in rule and "retry" not in rule
+
+
+def test_dropped_settings_name_each_service_once_sorted():
+    text = docs(MIXED, service(name="a"), deployment(name="a", labels="{app: a}"))
+    _, results = run(text, GW)
+    assert [m for m in messages(results) if m.startswith("HTTPRoute: dropped retries")] == [
+        "HTTPRoute: dropped retries (HTTPRoute retry is experimental-channel only) for 2 Service(s): a, cart (set "
+        "routing.gatewayApiChannel: experimental when the cluster has those CRDs)"]
+
+
+@pytest.mark.parametrize("ports,why", [
+    ("[{name: https, port: 443}]", "no port a Gateway API route can carry"),
+    ("[]", "the Service has no ports"),
+])
+def test_a_gateway_api_service_without_routable_ports_says_why(ports, why):
+    objs, results = run(docs(namespace(), service(ports=ports), deployment()), {**GW, "destinationRule": {"enabled": False}})
+    assert [o["kind"] for o in objs] == ["PeerAuthentication"]
+    assert (f"cart: no Istio config generated: routed by Gateway API routes (routing.api gateway-api); {why}"
+            in messages(results, "info"))
+
+
+def test_a_tcp_only_gateway_api_service_is_routed_by_a_tcp_route_and_no_http_route():
+    objs, results = run(docs(namespace(), service(ports="[{name: tcp-db, port: 5432}]"), deployment()),
+                        {**GW, "destinationRule": {"enabled": False}})
+    assert not routes_of(objs) and list(routes_of(objs, "TCPRoute")) == ["cart"]
+    assert not [m for m in messages(results) if "no Istio config" in m or "HTTPRoute" in m]
+
+
+def test_http_route_written_where_the_template_says():
+    objs, _ = run(MIXED, {**GW, "paths": {"httpRoute": "routes/{namespace}/{name}.yaml"}}, path="apps/cart.yaml")
+    assert routes_of(objs)["cart"]["metadata"]["annotations"][PATH] == "routes/shop/cart.yaml"
