@@ -676,3 +676,60 @@ def test_a_tcp_only_gateway_api_service_is_routed_by_a_tcp_route_and_no_http_rou
 def test_http_route_written_where_the_template_says():
     objs, _ = run(MIXED, {**GW, "paths": {"httpRoute": "routes/{namespace}/{name}.yaml"}}, path="apps/cart.yaml")
     assert routes_of(objs)["cart"]["metadata"]["annotations"][PATH] == "routes/shop/cart.yaml"
+
+
+# --- base: names, labels and paths of per-Service objects ----------------------------------
+
+def test_a_name_template_invalid_for_a_service_without_namespace_declines_with_why():
+    spec = {"destinationRule": {"nameTemplate": "{namespace}-{name}"}, "virtualService": {"nameTemplate": "{namespace}-{name}"}}
+    objs, results = run(docs(service(ns=None), deployment(ns=None)), spec)
+    assert [o["kind"] for o in objs] == ["PeerAuthentication"]
+    assert messages(results, "warning") == [
+        "cart: no DestinationRule: nameTemplate gives '-cart' (the Service sets no namespace)",
+        "cart: no VirtualService: nameTemplate gives '-cart' (the Service sets no namespace)"]
+    assert ("cart: no Istio config generated: no DestinationRule: nameTemplate gives '-cart' (the Service sets no "
+            "namespace); no VirtualService: nameTemplate gives '-cart' (the Service sets no namespace)") \
+        in messages(results, "info")
+
+
+def test_label_templates_invalid_for_one_service_decline_it_naming_the_label():
+    name = "a" * 40
+    spec = {"destinationRule": {"nameTemplate": "{namespace}-{name}",
+                                "labels": {"k": "{name}" + "x" * 30, "ok": "{namespace}"}}}
+    objs, results = run(docs(namespace(), service(name=name), deployment(), service(name="b", selector="{app: cart}")), spec)
+    assert list(by_kind(objs, "DestinationRule")) == ["shop-b"]
+    assert by_kind(objs, "DestinationRule")["shop-b"]["metadata"]["labels"] == {"k": "b" + "x" * 30, "ok": "shop"}
+    assert messages(results, "warning") == [f"{name}: no DestinationRule: labels.k gives '{name + 'x' * 30}'"]
+
+
+def test_both_a_bad_name_and_a_bad_label_are_named():
+    spec = {"virtualService": {"nameTemplate": "{namespace}-{name}", "labels": {"k": "{name}" + "x" * 30}}}
+    name = "a" * 40
+    _, results = run(docs(service(name=name, ns=None), deployment(ns=None)), spec)
+    assert messages(results, "warning") == [
+        f"{name}: no VirtualService: nameTemplate gives '-{name}', labels.k gives '{name + 'x' * 30}' (the Service sets "
+        "no namespace)"]
+
+
+def test_a_persons_object_with_the_generated_name_is_kept_and_said():
+    mine = ("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: cart-destination, namespace: shop}\n"
+            "spec: {host: other}\n")
+    objs, results = run(docs(APP, mine))
+    assert "cart-destination" not in by_kind(objs, "DestinationRule")
+    assert "cart: a DestinationRule named cart-destination already exists and is not ours to replace" in \
+        messages(results, "info")
+    elsewhere = mine.replace("namespace: shop", "namespace: web")
+    objs, results = run(docs(APP, elsewhere))
+    assert "cart-destination" in by_kind(objs, "DestinationRule")
+
+
+@pytest.mark.parametrize("template,source,path", [
+    ("{dir}/istio/{namespace}/{name}-dr.yaml", "apps/cart.yaml", "apps/istio/shop/cart-dr.yaml"),
+    # A Service at the package root: {dir} is empty, and the path stays relative.
+    ("{dir}/dr.yaml", "cart.yaml", "dr.yaml"),
+    ("{dir}/./dr.yaml", "apps/cart.yaml", "apps/dr.yaml"),
+    ("dr-{mode}.yaml", "apps/cart.yaml", "dr-strict.yaml"),
+])
+def test_paths_are_rendered_and_normalised(template, source, path):
+    objs, _ = run(APP, {"paths": {"destinationRule": template}}, path=source)
+    assert by_kind(objs, "DestinationRule")["cart-destination"]["metadata"]["annotations"][PATH] == path
