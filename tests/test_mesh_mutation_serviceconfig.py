@@ -264,3 +264,42 @@ def test_split_and_ports_come_from_override_then_annotation():
 
 def test_locality_failover_is_the_global_switch():
     assert resolve({"resilience": {"localityFailover": True}}).locality_failover is True
+
+
+# --- the parser factories ------------------------------------------------------------------
+# ANNOTATIONS and POOL_KEYS build their parsers when the module is imported, so the tests
+# above exercise parsers made before any test ran; these build them afresh.
+
+@pytest.mark.parametrize("text,ok", [("a", True), ("b", True), ("c", False), ("A", False), ("", False)])
+def test_choice_accepts_exactly_the_allowed_values(text, ok):
+    check = sc._choice(("a", "b"))
+    if ok:
+        assert check(text) == text
+    else:
+        with pytest.raises(sc.BadValue) as exc:
+            check(text)
+        assert str(exc.value) == "allowed: a, b"
+
+
+@pytest.mark.parametrize("minimum,text,value", [
+    (1, "1", 1), (1, "0", None), (0, "0", 0), (1, "2147483647", 2147483647), (1, "2147483648", None),
+    (1, "-1", None), (1, "1.5", None), (1, "x", None), (5, "4", None), (5, "5", 5),
+])
+def test_count_parses_whole_numbers_from_its_minimum_to_int32(minimum, text, value):
+    parse = sc._count(minimum)
+    if value is not None:
+        assert parse(text) == value
+    else:
+        with pytest.raises(sc.BadValue) as exc:
+            parse(text)
+        assert str(exc.value) == f"a whole number from {minimum}"
+
+
+@pytest.mark.parametrize("text,ok", [("1ms", True), ("0.5ms", False), ("0s", False), ("5s", True), ("soon", False)])
+def test_pool_durations_are_at_least_a_millisecond(text, ok):
+    if ok:
+        assert sc._pool_duration(text) == text
+    else:
+        with pytest.raises(sc.BadValue) as exc:
+            sc._pool_duration(text)
+        assert str(exc.value) == "a duration of at least 1ms such as 5s or 250ms"
