@@ -342,3 +342,27 @@ def test_a_short_host_needs_the_service_namespace():
     assert list(by_kind(objs, "VirtualService")) == ["cart"]
     objs, results = run(docs(service(ns=None), user_rule("VirtualService", "cart", ns='""')))
     assert not by_kind(objs, "VirtualService")
+
+
+# --- a person's Istio objects -----------------------------------------------------------------
+
+@pytest.mark.parametrize("kind,field,value,expected", [
+    ("VirtualService", "hosts", "[cart, 7]", "spec.hosts must be a list of host names, got ['cart', 7]"),
+    ("VirtualService", "hosts", "7", "spec.hosts must be a list of host names, got 7"),
+    ("DestinationRule", "host", "7", "spec.host must be a host name, got 7"),
+    ("DestinationRule", "host", "[cart]", "spec.host must be a host name, got ['cart']"),
+])
+def test_a_persons_rule_with_a_malformed_host_is_an_error_naming_field_and_value(kind, field, value, expected):
+    rule = (f"apiVersion: networking.istio.io/v1\nkind: {kind}\nmetadata: {{name: mine, namespace: shop}}\n"
+            f"spec: {{{field}: {value}}}\n")
+    _, results = run(docs(namespace(), service(), deployment(), rule))
+    errors = [r for r in results if r.severity == "error" and r.field and r.field["path"] == f"spec.{field}"]
+    assert [(e.message, e.field["currentValue"], e.resource_ref["name"]) for e in errors] == \
+        [(f"{kind} shop/mine: {expected}", expected.split("got ", 1)[1], "mine")]
+
+
+def test_a_persons_rule_with_hosts_as_one_string_still_covers_that_host():
+    rule = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: mine, namespace: shop}\nspec: {hosts: cart}\n"
+    objs, results = run(docs(namespace(), service(), deployment(), rule))
+    assert "cart" not in by_kind(objs, "VirtualService")
+    assert "cart: kept the VirtualService shop/mine written for this host" in messages(results, "info")
