@@ -366,3 +366,35 @@ def test_a_persons_rule_with_hosts_as_one_string_still_covers_that_host():
     objs, results = run(docs(namespace(), service(), deployment(), rule))
     assert "cart" not in by_kind(objs, "VirtualService")
     assert "cart: kept the VirtualService shop/mine written for this host" in messages(results, "info")
+
+
+GATEWAY_API_OBJECTS = docs(
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: shop}\n"
+    "spec: {gatewayClassName: istio-waypoint}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: other}\nspec: {gatewayClassName: istio}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: t, namespace: shop}\n"
+    "spec: {parentRefs: [{group: core, kind: Service, name: db, namespace: data}, {kind: Service, name: 7},"
+    " {group: x, kind: Service, name: cart}, 5, {group: '', kind: Gateway, name: cart}]}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g}\n"
+    "spec: {parentRefs: [{group: '', kind: Service, name: cart}]}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g2}\n"
+    "spec: {parentRefs: [{group: '', kind: Service, name: cart}]}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: h, namespace: shop}\nspec: {parentRefs: {kind: Service}}\n",
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap}\nspec: {}\n",
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: shop}\nspec: {}\n",
+)
+
+
+@pytest.mark.parametrize("default_ns", ["", "dflt"])
+def test_a_persons_gateway_api_objects_in_the_model(default_ns):
+    model, _ = mesh.build(items_from_yaml(GATEWAY_API_OBJECTS, "pkg/a.yaml"), Settings(default_namespace=default_ns or None))
+    user, ns = model.user, default_ns
+    assert user.names == {("AuthorizationPolicy", ns, "ap"), ("GRPCRoute", ns, "g"), ("GRPCRoute", ns, "g2"),
+                          ("Gateway", ns, "other"), ("Gateway", "shop", "waypoint"), ("HTTPRoute", "shop", "h"),
+                          ("TCPRoute", "shop", "t")}
+    # Only a parentRef to a core Service attaches a route; the first route for a Service wins.
+    assert {k: {key: i.name for key, i in v.items()} for k, v in user.routes.items()} == {
+        "HTTPRoute": {}, "GRPCRoute": {(ns, "cart"): "g"}, "TCPRoute": {("data", "db"): "t"}}
+    assert {key: i.name for key, i in user.waypoints.items()} == {("shop", "waypoint"): "waypoint"}
+    assert [(n, i.name) for n, i in user.istio] == [(ns, "ap")]
+    assert user.paths == {"pkg/a.yaml"}
