@@ -398,3 +398,22 @@ def test_a_persons_gateway_api_objects_in_the_model(default_ns):
     assert {key: i.name for key, i in user.waypoints.items()} == {("shop", "waypoint"): "waypoint"}
     assert [(n, i.name) for n, i in user.istio] == [(ns, "ap")]
     assert user.paths == {"pkg/a.yaml"}
+
+
+def test_the_workload_match_budget_refuses_the_services_past_it_with_one_error(monkeypatch):
+    import importlib
+
+    build_module = importlib.import_module("fn.mesh.build")
+
+    # A small budget stands in for the 10,000 floor: 2 + 2 matches fit in 4, the third Service does not.
+    monkeypatch.setattr(build_module, "MIN_MATCH_BUDGET", 4)
+    monkeypatch.setattr(build_module, "MATCHES_PER_ITEM", 0)
+    parts = [namespace()] + [service(name=f"s{i}", selector="{app: x}") for i in range(4)] + \
+        [deployment(name=f"d{i}", labels="{app: x}") for i in range(2)]
+    objs, results = run(docs(*parts))
+    errors = [r for r in results if r.severity == "error"]
+    assert [(e.message, e.resource_ref["name"]) for e in errors] == [
+        ("the Services select more than 4 workloads in total (a Service matched 2 at Service shop/s2): refusing the rest "
+         "rather than generating without bound; see the README's limits", "s2")]
+    assert sorted(by_kind(objs, "VirtualService")) == ["s0", "s1"]
+    assert "s3: no Istio config generated: over the workload-match budget (see the error)" in messages(results, "info")
