@@ -77,6 +77,8 @@ INVALID = [
     ("connection-pool", "maxConnections=2147483648", "maxConnections='2147483648': allowed: a whole number from 1"),
     ("connection-pool", "maxRetries=-1", "maxRetries='-1': allowed: a whole number from 0"),
     ("connection-pool", "nope=1", f"unknown key 'nope'; allowed: {POOL_KEYS}"),
+    # The key ends at the first '=': the rest is the value.
+    ("connection-pool", "maxConnections=1=2", "maxConnections='1=2': allowed: a whole number from 1"),
     ("connection-pool", "a", "comma-separated key=value pairs (e.g. maxConnections=100,http2MaxRequests=1000); 'a' is not one"),
     ("connection-pool", "maxConnections=1,", "comma-separated key=value pairs (e.g. maxConnections=100,http2MaxRequests=1000); "
                                              "'' is not one"),
@@ -190,8 +192,9 @@ def test_resolve_retries_merges_only_the_given_fields():
     base = Retries(attempts=5, per_try_timeout="1s", retry_on="gateway-error")
     assert sc.resolve_retries(base, s.services[0].retries) == Retries(attempts=5, per_try_timeout="4s", retry_on="gateway-error")
     assert sc.resolve_retries(base, s.services[1].retries) == Retries(attempts=0, per_try_timeout="1s", retry_on="5xx")
-    # No global retries: the patch goes over Istio's own three attempts.
+    # No global retries: the patch goes over Istio's own three attempts, without a per-try timeout.
     assert sc.resolve_retries(None, s.services[0].retries) == Retries(attempts=3, per_try_timeout="4s")
+    assert sc.resolve_retries(None, s.services[1].retries) == Retries(attempts=0, per_try_timeout=None, retry_on="5xx")
 
 
 def test_find_override_prefers_the_namespaced_entry():
