@@ -641,6 +641,10 @@ def test_http_route_backend_request_equal_to_the_request_timeout_is_kept():
     objs, _ = run(MIXED, spec)
     [rule] = routes_of(objs)["cart"]["spec"]["rules"]
     assert rule["timeouts"] == {"backendRequest": "2s"}
+    spec = {**GW, "virtualService": {"timeout": "2s", "retries": {"attempts": 1, "perTryTimeout": None}}}
+    objs, _ = run(MIXED, spec)
+    [rule] = routes_of(objs)["cart"]["spec"]["rules"]
+    assert rule["timeouts"] == {"request": "2s"}
     spec = {**GW, "virtualService": {"timeout": None, "retries": None}}
     objs, _ = run(MIXED, spec)
     [rule] = routes_of(objs)["cart"]["spec"]["rules"]
