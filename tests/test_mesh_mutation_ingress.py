@@ -169,3 +169,54 @@ def test_an_ingress_through_a_configured_default_gateway_is_not_assumed():
     assert [(x.service, x.principal, x.gateway, x.ports, x.assumed) for x in routes] == [
         (("shop", "api"), "td/ns/x/sa/gw", "istio-system/istio-ingressgateway", (), False),
         (("shop", "home"), "td/ns/x/sa/gw", "istio-system/istio-ingressgateway", (80,), False)]
+
+
+EDGE_CASES = """apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: shop}
+spec:
+  gateways: [mesh, edge/gw]
+  http:
+  - route:
+    - destination: {host: ""}
+    - destination: {host: 7}
+    - destination: {host: web.shop.svc.cluster.local.}
+    - destination: {host: appX}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: shop}
+spec: {gatewayClassName: istio}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec:
+  parentRefs: [{name: web, kind: Gateway}]
+  rules: [{backendRefs: [{kind: Bucket, name: b}, {name: nameless-before-me}, {port: 1}, {name: api, port: 9}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: mesh-only, namespace: shop}
+spec:
+  parentRefs: [{group: '', kind: Service, name: web}]
+  rules: [{backendRefs: [{name: web}]}]
+"""
+
+
+def test_hosts_gateways_and_backends_at_the_edges():
+    # "mesh" means the sidecars, never an ingress gateway, even when a gateway of that
+    # name is configured; a parentRef to a Service (GAMMA) is not a Gateway even when a
+    # Gateway has its name; a trailing-dot FQDN is the same Service; other hosts are taken
+    # as written.
+    spec = {"authorization": {"trustDomain": "td", "ingressGateways": [
+        {"name": "mesh", "namespace": "shop", "principal": "td/ns/m/sa/mesh"},
+        {"name": "gw", "namespace": "edge", "principal": "td/ns/e/sa/gw"}]}}
+    routes, warnings = discover(items_from_yaml(EDGE_CASES), settings(spec), "", [])
+    assert [(x.service, x.principal, x.gateway, x.ports, x.evidence) for x in routes] == [
+        (("shop", "api"), "td/ns/shop/sa/web-istio", "shop/web", (9,), ROUTE),
+        (("shop", "appX"), "td/ns/e/sa/gw", "edge/gw", (), HTTP),
+        (("shop", "nameless-before-me"), "td/ns/shop/sa/web-istio", "shop/web", (), ROUTE),
+        (("shop", "web"), "td/ns/e/sa/gw", "edge/gw", (), HTTP),
+    ]
+    assert warnings == []
