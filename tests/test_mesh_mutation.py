@@ -380,6 +380,8 @@ GATEWAY_API_OBJECTS = docs(
     "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g2}\n"
     "spec: {parentRefs: [{group: '', kind: Service, name: cart}]}\n",
     "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: h, namespace: shop}\nspec: {parentRefs: {kind: Service}}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: none, namespace: shop}\nspec: {}\n",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: num, namespace: shop}\nspec: {parentRefs: 7}\n",
     "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap}\nspec: {}\n",
     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: shop}\nspec: {}\n",
 )
@@ -391,7 +393,7 @@ def test_a_persons_gateway_api_objects_in_the_model(default_ns):
     user, ns = model.user, default_ns
     assert user.names == {("AuthorizationPolicy", ns, "ap"), ("GRPCRoute", ns, "g"), ("GRPCRoute", ns, "g2"),
                           ("Gateway", ns, "other"), ("Gateway", "shop", "waypoint"), ("HTTPRoute", "shop", "h"),
-                          ("TCPRoute", "shop", "t")}
+                          ("TCPRoute", "shop", "t"), ("TCPRoute", "shop", "none"), ("TCPRoute", "shop", "num")}
     # Only a parentRef to a core Service attaches a route; the first route for a Service wins.
     assert {k: {key: i.name for key, i in v.items()} for k, v in user.routes.items()} == {
         "HTTPRoute": {}, "GRPCRoute": {(ns, "cart"): "g"}, "TCPRoute": {("data", "db"): "t"}}
