@@ -220,3 +220,53 @@ def test_hosts_gateways_and_backends_at_the_edges():
         (("shop", "web"), "td/ns/e/sa/gw", "edge/gw", (), HTTP),
     ]
     assert warnings == []
+
+
+LOOK_ALIKES = """apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: edge}
+spec: {selector: {istio: ingressgateway}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: east, namespace: edge}
+spec: {gatewayClassName: eastwest}
+---
+apiVersion: example.com/v1
+kind: Gateway
+metadata: {name: fake, namespace: edge}
+---
+apiVersion: example.com/v1
+kind: VirtualService
+metadata: {name: vs, namespace: shop}
+spec: {gateways: [edge/gw], http: [{route: [{destination: {host: a}}]}]}
+---
+apiVersion: example.com/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec: {parentRefs: [{name: east, namespace: edge}], rules: [{backendRefs: [{name: b}]}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: via-fake, namespace: shop}
+spec: {parentRefs: [{name: fake, namespace: edge}, {name: r}], rules: [{backendRefs: [{name: c}]}]}
+---
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata: {name: old, namespace: shop}
+spec: {ingressClassName: istio, defaultBackend: {service: {name: d, port: {number: 80}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: shop}
+spec: {parentRefs: [{name: east, namespace: edge}], rules: [{backendRefs: [{name: e}]}]}
+"""
+
+
+def test_only_the_real_kinds_are_read_and_the_gateway_class_names_the_identity():
+    # Kinds of the same name in other API groups are not gateways, routes or Ingresses
+    # that Istio serves; a Gateway API Gateway runs as <name>-<gatewayClassName>.
+    routes, warnings = discover(items_from_yaml(LOOK_ALIKES), settings({"authorization": {"trustDomain": "td"}}), "", [])
+    assert [(x.service, x.principal, x.gateway, x.evidence) for x in routes] == [
+        (("shop", "e"), "td/ns/edge/sa/east-eastwest", "edge/east", "GRPCRoute shop/g spec.rules")]
+    assert warnings == []
