@@ -268,6 +268,8 @@ def test_virtual_service_written_where_the_template_says():
     ("v1", "v1"), ("a--b", "a--b"), ("1.4.2", "v1-4-2"), ("V1_4_2", "v1-4-2"), ("ABC", "abc"), ("x.y", "x-y"),
     ("-a-", "a"), ("--", "subset"), ("_", "subset"), ("a" * 70, "a" * 62), ("9" * 70, "v" + "9" * 62),
     ("a" * 61 + ".b", "a" * 61), ("1", "1"),
+    # Leading separators go before the name is cut to length.
+    ("--" + "a" * 70, "a" * 62),
 ])
 def test_subset_names_are_dns_labels(value, name):
     from fn.policies.destinationrule import subset_name
