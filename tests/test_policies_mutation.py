@@ -570,10 +570,15 @@ def test_per_port_entries_that_do_not_apply_are_warnings_naming_them():
     assert vs_of(objs)["spec"]["http"] == [{"match": [{"port": 80}], "route": [dest(None, 80, 100)], "timeout": "2s"}]
 
 
-def test_a_per_port_entry_on_a_service_without_ports_lists_none():
+def test_a_per_port_entry_names_the_ports_the_service_has_or_none():
     spec = {"services": [{"name": "cart", "ports": [{"port": 81, "timeout": "1s"}]}]}
     _, results = run(docs(namespace(), service(ports="[{port: 80}]"), deployment()), spec)
-    assert messages(results, "warning") == ["cart: ports[0] names port 81, which the Service does not have (it has: 80); ignored"]
+    warnings = [r for r in results if r.severity == "warning"]
+    assert [(w.message, w.resource_ref["name"]) for w in warnings] == [
+        ("cart: ports[0] names port 81, which the Service does not have (it has: 80); ignored", "cart")]
+    _, results = run(docs(namespace(), service(ports="[]"), deployment()), spec)
+    assert messages(results, "warning") == [
+        "cart: ports[0] names port 81, which the Service does not have (it has: none); ignored"]
 
 
 def test_per_port_entries_keep_what_they_do_not_set():
