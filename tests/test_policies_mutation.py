@@ -563,10 +563,13 @@ def test_a_split_over_a_persons_rule_needs_its_subsets():
 def test_per_port_entries_that_do_not_apply_are_warnings_naming_them():
     spec = {"services": [{"name": "cart", "ports": [{"port": 81, "timeout": "1s"}, {"port": "tcp-db", "timeout": "1s"},
                                                     {"port": "http", "timeout": "2s", "retries": None}]}]}
-    objs, results = run(versioned(), spec)
-    assert messages(results, "warning") == [
+    objs, results = run(versioned(), spec, path="apps/cart.yaml")
+    warnings = [r for r in results if r.severity == "warning"]
+    assert [w.message for w in warnings] == [
         "cart: ports[0] names port 81, which the Service does not have (it has: 80/http, 5432/tcp-db); ignored",
         "cart: ports[1] ('tcp-db') is not an HTTP-family port, and Envoy applies no route timeout or retries to TCP; ignored"]
+    # Each warning points at the Service and its file.
+    assert [(w.resource_ref["name"], w.file["path"]) for w in warnings] == [("cart", "apps/cart.yaml")] * 2
     assert vs_of(objs)["spec"]["http"] == [{"match": [{"port": 80}], "route": [dest(None, 80, 100)], "timeout": "2s"}]
 
 
