@@ -419,3 +419,10 @@ def test_the_workload_match_budget_refuses_the_services_past_it_with_one_error(m
          "rather than generating without bound; see the README's limits", "s2")]
     assert sorted(by_kind(objs, "VirtualService")) == ["s0", "s1"]
     assert "s3: no Istio config generated: over the workload-match budget (see the error)" in messages(results, "info")
+
+
+def test_fqdn_hosts_still_find_a_persons_rule_written_for_the_short_name():
+    rule = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: mine, namespace: shop}\nspec: {hosts: [cart]}\n"
+    objs, results = run(docs(namespace(), service(), deployment(), rule), {"hosts": {"style": "fqdn"}})
+    assert "cart" not in by_kind(objs, "VirtualService")
+    assert "cart: kept the VirtualService shop/mine written for this host" in messages(results, "info")

@@ -696,8 +696,10 @@ def test_http_route_written_where_the_template_says():
 
 def test_a_name_template_invalid_for_a_service_without_namespace_declines_with_why():
     spec = {"destinationRule": {"nameTemplate": "{namespace}-{name}"}, "virtualService": {"nameTemplate": "{namespace}-{name}"}}
-    objs, results = run(docs(service(ns=None), deployment(ns=None)), spec)
+    objs, results = run(docs(service(ns=None), deployment(ns=None)), spec, path="apps/cart.yaml")
     assert [o["kind"] for o in objs] == ["PeerAuthentication"]
+    assert {(r.resource_ref["name"], r.file["path"]) for r in results if r.severity == "warning"} == \
+        {("cart", "apps/cart.yaml")}
     assert messages(results, "warning") == [
         "cart: no DestinationRule: nameTemplate gives '-cart' (the Service sets no namespace)",
         "cart: no VirtualService: nameTemplate gives '-cart' (the Service sets no namespace)"]
