@@ -62,7 +62,8 @@ def _user_objects(items: list[Item], default_ns: str, results: Results) -> tuple
             peer_auth.setdefault(ns, item)
         for key in HOST_FIELDS.get(kind, ()):
             value = item.get("spec", key)
-            values = value if isinstance(value, list) else [value]
+            # DestinationRule.host is one name: a list there is as wrong as a number.
+            values = value if isinstance(value, list) and key == "hosts" else [value]
             if value is not None and not all(isinstance(v, str) for v in values):
                 results.error(f"{item.describe()}: spec.{key} must be " + ("a list of host names" if key == "hosts" else "a host name")
                               + f", got {value!r}", resource_ref=item.ref(), file=item.file_ref(),

@@ -47,8 +47,7 @@ def rule(svc: Service, port: Port, settings: Settings, dropped: dict[str, list[s
     retries = svc.config.retries
     if retries is not None and retries.attempts > 0:
         per_try = gamma.gateway_duration(retries.per_try_timeout) if retries.per_try_timeout else None
-        limit = parse_duration(svc.config.timeout) if svc.config.timeout else None
-        per_try_s = parse_duration(retries.per_try_timeout) if retries.per_try_timeout else None
+        limit, per_try_s = parse_duration(svc.config.timeout), parse_duration(retries.per_try_timeout)
         if per_try and limit is not None and per_try_s is not None and per_try_s > limit:
             # The CRD refuses backendRequest > request.
             dropped.setdefault("backendRequest longer than the request timeout", []).append(svc.name)

@@ -37,10 +37,6 @@ def retries_field(retries: Retries | None) -> dict[str, Any] | None:
     return out
 
 
-def _route(host: str, port: int) -> list[dict[str, Any]]:
-    return [{"destination": {"host": host, "port": {"number": port}}, "weight": 100}]
-
-
 def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_ports: list[int],
           tcp_ports: list[int], timeout: str | None, retries: dict[str, Any] | None,
           no_timeout: list[int] | None = None,
@@ -66,7 +62,7 @@ def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_
         rule: dict[str, Any] = {}
         if match:
             rule["match"] = [{"port": port}]
-        rule["route"] = routes.weighted(host, port, split) if split else _route(host, port)
+        rule["route"] = routes.weighted(host, port, split)
         routes.add_mirror(rule, host, port, split)
         http.append(_timed(rule, port, port_timeout, port_retries, no_timeout))
     if http:
@@ -76,7 +72,7 @@ def build(*, name: str, namespace: str, labels: dict[str, str], host: str, http_
         rule = {}
         if match:
             rule["match"] = [{"port": port}]
-        rule["route"] = routes.weighted(host, port, split) if split else _route(host, port)
+        rule["route"] = routes.weighted(host, port, split)
         tcp.append(rule)
     if tcp:
         spec["tcp"] = tcp

@@ -179,8 +179,8 @@ def bookinfo_items() -> list[Item]:
 def test_a_generator_defect_is_reported(monkeypatch):
     from fn.policies import virtualservice
 
-    original = virtualservice._route
-    monkeypatch.setattr(virtualservice, "_route", lambda host, port: original(host + "-typo", port))
+    original = virtualservice.routes.weighted
+    monkeypatch.setattr(virtualservice.routes, "weighted", lambda host, port, split: original(host + "-typo", port, split))
     results = Results()
     out = run(bookinfo_items(), None, results)
     found = [r for r in results if r.tags and r.tags.get("code") == "IST0101"]
