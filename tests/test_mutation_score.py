@@ -24,7 +24,9 @@ def test_the_summary_exists_with_a_date_a_commit_and_every_area():
         assert c["killed"] + c["survived"] > 0 and 0 <= c["score"] <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: the mutation score is below 90% in some areas (docs/testing.md)")
+@pytest.mark.xfail(strict=True, reason="issue 17: some areas are below 90% or not wholly checked (docs/testing.md)")
 def test_every_area_meets_the_target():
     data = summary()
-    assert all(data["areas"][a]["score"] >= data["target"] for a in AREAS)
+    # A score over part of an area's mutants says nothing about the rest: all checked.
+    assert all(data["areas"][a]["score"] >= data["target"] and not data["areas"][a].get("not checked")
+               for a in AREAS)
