@@ -96,6 +96,10 @@ def main(argv: list[str]) -> int:
             else:
                 per_module[module][status] += 1
 
+    def counts(c: Counter[str]) -> dict[str, int]:
+        # Every count written, zeros too: readers index them.
+        return {k: c[k] for k in ("killed", "survived", "equivalent", "not checked")} | dict(c)
+
     def score(c: Counter[str]) -> float | None:
         total = c["killed"] + c["survived"]
         return round(c["killed"] / total, 4) if total else None
@@ -109,8 +113,9 @@ def main(argv: list[str]) -> int:
     commit = ", ".join(commits)
     data = {
         "date": dt.date.today().isoformat(), "commit": commit, "target": TARGET,
-        "areas": {a: {**c, "score": score(c)} for a, c in sorted(areas.items())},
-        "modules": {m: {**c, "score": score(c), "commit": module_commit[m]} for m, c in sorted(per_module.items())},
+        "areas": {a: {**counts(c), "score": score(c)} for a, c in sorted(areas.items())},
+        "modules": {m: {**counts(c), "score": score(c), "commit": module_commit[m]}
+                    for m, c in sorted(per_module.items())},
         "survivors": sorted(survivors),
     }
     OUT.write_text(json.dumps(data, indent=2) + "\n")
