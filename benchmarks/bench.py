@@ -438,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     work = tempfile.mkdtemp(prefix="istio-mesh-fn-bench-")
     pairs: dict[tuple[str, int], list[float]] = {}
     started = _dt.datetime.now(_dt.timezone.utc)
+    # The code measured is what make bench installed, before the rounds: a commit made
+    # while they run must not be credited with them.
+    info = machine(args.bin, kpt)
     load_start = os.getloadavg()[0]
     try:
         inputs, objects, in_bytes = {}, {}, {}
@@ -532,7 +535,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{t.verdict}  {t.name}: {t.measured} (limit {t.limit})")
 
     if not args.no_write:
-        info = machine(args.bin, kpt)
         os.makedirs(os.path.dirname(args.out), exist_ok=True)
         write_doc(args.out, render(series, pairs, sizes, objects, in_bytes, targets, info, args, started, finished, loads))
         plot(args.plot, series, sizes)
