@@ -236,7 +236,6 @@ def _make(cls: type[T], frozen: bool, order: bool) -> type[T]:
         "_record_fields": fields,
         "_record_compare": tuple(f.name for f in fields if f.compare),
         "__match_args__": tuple(f.name for f in fields),
-        "__dataclass_fields__": None,
         "__init__": _first_init, "__eq__": _eq, "__repr__": _repr,
     }
     if frozen:
