@@ -4,18 +4,24 @@ built, and carries the reason a result can cite."""
 from __future__ import annotations
 
 from ..records import field, record
-from typing import TYPE_CHECKING, Mapping
 
 from ..items import Item
 from ..settings import ConnectionPool, OutlierDetection, PortOverride, Retries, Split
 from .ingress import IngressRoute
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Mapping
+
     # Only the zero-trust policies read it; the no-config run never imports the inference.
     from ..callgraph import CallGraph
 
 # Data-plane modes of a namespace.
 SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"
+
+# The routing APIs a Service can be routed by (ServiceConfig.routing_api).
+ISTIO_ROUTING, GATEWAY_API_ROUTING = "istio", "gateway-api"
 
 # Port families: how a route can treat a port. "" is a port Istio has to sniff.
 HTTP, TCP, TLS, UDP, UNKNOWN = "http", "tcp", "tls", "udp", ""

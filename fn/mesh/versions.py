@@ -9,14 +9,18 @@ not to do so keeps its reason, which the versionservice policy reports.
 
 from __future__ import annotations
 
-from typing import AbstractSet
 
 from ..k8snames import is_dns_1035_label
 from ..records import replace
 from ..settings import Settings
-from .types import Service, VersionPlan, VersionService
+from .types import GATEWAY_API_ROUTING, Service, VersionPlan, VersionService
 
-GATEWAY_API = "gateway-api"
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import AbstractSet
+
+GATEWAY_API = GATEWAY_API_ROUTING
 OPTION = "routing.versionServices"
 
 

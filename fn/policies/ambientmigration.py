@@ -7,7 +7,6 @@ Reads: the model's namespaces (data plane) and the Istio objects a person wrote.
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..items import Item
 from ..mesh import AMBIENT, MeshModel
@@ -15,9 +14,10 @@ from ..mesh.waypoints import l7_rules
 from ..settings import Settings
 from .base import Output
 
-def enabled(settings: Settings) -> bool:
-    return True
-
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 def advice(item: Item) -> str | None:
     kind = item.kind

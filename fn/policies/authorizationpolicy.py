@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from typing import TYPE_CHECKING, Any
 
 from ..items import Item
 from ..mesh import AMBIENT, NO_MESH, MeshModel
@@ -23,7 +22,11 @@ from ..settings import Settings
 from . import waypointauthz
 from .base import Generated, Output, metadata
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..callgraph import WorkloadRef
     from ..mesh.access import Access
 
@@ -34,10 +37,6 @@ ALLOW_NOTHING = "allow-nothing"
 PROM_PORT = "prometheus.io/port"
 MERGE_METRICS = "prometheus.istio.io/merge-metrics"
 FILE = "istio-authorizationpolicy.yaml"
-
-
-def enabled(settings: Settings) -> bool:
-    return settings.authorization.mode != "off"
 
 
 def application_namespaces(model: MeshModel, settings: Settings) -> list[str]:

@@ -4,14 +4,19 @@ object goes through before it is generated."""
 from __future__ import annotations
 
 import posixpath
+import sys
 from ..records import field, mutable_record, record
-from typing import Any, Callable, Mapping
 
 from ..items import Item
 from ..k8snames import is_dns_subdomain, is_label_value
 from ..mesh import MeshModel, Service
 from ..results import Results
 from ..settings import Settings
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping
 
 OWNER_ANNOTATION = "istio-mesh-fn.dev/generated-by"
 OWNER_VALUE = "istio-mesh-fn"
@@ -59,20 +64,43 @@ class Output:
         self.results.info(f"{svc.name}: {message}", resource_ref=svc.item.ref(), file=svc.item.file_ref())
 
 
+def _always(model: MeshModel, settings: Settings) -> bool:
+    return True
+
+
 @record
 class Policy:
-    """One generated kind: its identity, when it runs, and how it generates."""
+    """One generated kind: its identity, when it runs, and the module that generates it.
+    The module (``fn.policies.<module>``, with ``generate(model, settings)``) is imported
+    only when the policy runs: kpt starts the function once per render, and most runs
+    enable a few of the kinds (issue 15, start-up)."""
 
+    module: str
     api_version: str
     kind: str | None
+    # Switched on by the settings.
     enabled: Callable[[Settings], bool]
-    generate: Callable[[MeshModel, Settings], Output]
+    # False when the model planned nothing the policy could act on: its generate() would
+    # return an empty Output, so the module is not imported. tests/test_policy_registry.py
+    # holds this against generate() itself.
+    wanted: Callable[[MeshModel, Settings], bool] = _always
     # An opt-in kind appears in the run's summary only when enabled, so adding one leaves
     # the default output unchanged.
     opt_in: bool = False
     # Named in the run's summary only when it generated something (kinds added after
     # the summary's wording was fixed by the golden outputs).
     quiet: bool = False
+
+    def load(self) -> Any:
+        name = f"{__package__}.{self.module}"
+        __import__(name)
+        return sys.modules[name]
+
+    def generate(self, model: MeshModel, settings: Settings) -> Output:
+        if not self.wanted(model, settings):
+            return Output()
+        out: Output = self.load().generate(model, settings)
+        return out
 
     @property
     def group(self) -> str:

@@ -8,7 +8,6 @@ host means none is generated."""
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
 
 from ..k8snames import is_dns_label
 from ..mesh import MeshModel, Service
@@ -16,14 +15,15 @@ from ..settings import Settings
 from . import trafficpolicy
 from .base import Generated, Output, free_name, metadata, render_labels, service_path
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Sequence
+
 API_VERSION = "networking.istio.io/v1"
 KIND = "DestinationRule"
 # Versions in flight at once are a handful; more is a mistake or an attack on memory.
 MAX_SUBSETS = 128
-
-
-def enabled(settings: Settings) -> bool:
-    return settings.destination_rule.enabled
 
 
 def _natural(value: str) -> list[Any]:

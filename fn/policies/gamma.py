@@ -12,18 +12,23 @@ OutOfSync forever.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
 
 from ..durations import parse_duration
 from ..k8snames import is_dns_subdomain, is_label_value
 from ..mesh import MeshModel, Port, Service
+from ..mesh.types import GATEWAY_API_ROUTING
 from ..settings import Settings
 from .base import Generated, Output, metadata, render_labels, service_path, values_of
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 API_VERSION = "gateway.networking.k8s.io/v1"
 # The CRDs' pattern for durations (GEP-2257).
 GATEWAY_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
-GATEWAY_API = "gateway-api"
+GATEWAY_API = GATEWAY_API_ROUTING
 
 
 def service_ref(svc: Service, port: int, *, weight: bool = False) -> dict[str, Any]:

@@ -6,19 +6,19 @@ GRPCRoute has no timeouts and no retries; a Service that asks for them is told, 
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..mesh import HTTP, MeshModel, Port, Service
 from ..settings import Settings
 from . import gamma
 from .base import Output
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 API_VERSION = gamma.API_VERSION
 KIND = "GRPCRoute"
-
-
-def enabled(settings: Settings) -> bool:
-    return settings.virtual_service.enabled and settings.routing.grpc == "GRPCRoute"
 
 
 def ports_of(svc: Service) -> list[Port]:

@@ -9,7 +9,6 @@ said so once per run."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..durations import parse_duration
 from ..mesh import HTTP, TCP, UNKNOWN, MeshModel, Port, Service
@@ -17,15 +16,13 @@ from ..settings import Settings
 from . import gamma
 from .base import Output
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 API_VERSION = gamma.API_VERSION
 KIND = "HTTPRoute"
-
-
-def enabled(settings: Settings) -> bool:
-    # Routes render the virtualService section (timeout, retries, nameTemplate, labels)
-    # in the Gateway API, so they are on and off with it; which Services use the Gateway
-    # API is decided per Service (annotation, override, global).
-    return settings.virtual_service.enabled
 
 
 def ports_of(svc: Service, settings: Settings) -> list[Port]:

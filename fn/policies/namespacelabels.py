@@ -11,12 +11,6 @@ from ..settings import Settings
 from .base import Edit, Output
 
 
-def enabled(settings: Settings) -> bool:
-    # Always runs: with injection.mode disabled the model plans no label, and the summary
-    # still says so.
-    return True
-
-
 def generate(model: MeshModel, settings: Settings) -> Output:
     out = Output()
     labelled = []

@@ -5,18 +5,18 @@ and the ``mtls`` section."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..mesh import MeshModel
 from ..settings import Settings
 from .base import Generated, Output, metadata, path_for
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 API_VERSION = "security.istio.io/v1"
 KIND = "PeerAuthentication"
-
-
-def enabled(settings: Settings) -> bool:
-    return settings.mtls.scope != "none"
 
 
 def build(*, namespace: str, mode: str, name: str = "default") -> dict[str, Any]:

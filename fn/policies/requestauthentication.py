@@ -19,7 +19,6 @@ Reads: the model's workloads, Services, namespaces, waypoints and ingress routes
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..mesh import AMBIENT, HTTP, MeshModel, Service, Workload
 from ..settings import JwtProvider, Settings
@@ -27,14 +26,15 @@ from . import authorizationpolicy as ap
 from .base import Generated, Output, metadata
 from .waypointauthz import targets
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 GATEWAY_API = "gateway.networking.k8s.io"
 
 API_VERSION = "security.istio.io/v1"
 KIND = "RequestAuthentication"
-
-
-def enabled(settings: Settings) -> bool:
-    return bool(settings.request_authentication.providers)
 
 
 def _rule(p: JwtProvider) -> dict[str, Any]:

@@ -6,13 +6,17 @@ generated DestinationRule defines."""
 from __future__ import annotations
 
 from ..records import record
-from typing import Any, Mapping
 
 from ..mesh import HTTP, UNKNOWN, MeshModel, Service
 from ..mesh.serviceconfig import resolve_retries
 from ..settings import Retries, Settings
 from .base import Output
 from .destinationrule import KIND as DR_KIND, subsets
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 
 @record

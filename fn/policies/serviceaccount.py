@@ -13,7 +13,6 @@ Reads: the model's ServiceAccount plans, and the ``authorization`` section."""
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
 from ..mesh import MeshModel
 from ..mesh.serviceaccounts import REPLACES
@@ -21,15 +20,14 @@ from ..mesh.types import ServiceAccountPlan
 from ..settings import Settings
 from .base import Edit, Generated, Output, metadata
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 API_VERSION = "v1"
 KIND = "ServiceAccount"
 FILE = "istio-serviceaccount.yaml"
-
-
-def enabled(settings: Settings) -> bool:
-    # Always: with the setting back to keep, the model still plans the ServiceAccounts an
-    # earlier run generated that workloads run as; otherwise it plans none.
-    return True
 
 
 def build(plan: ServiceAccountPlan) -> dict[str, Any]:

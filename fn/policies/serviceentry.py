@@ -14,11 +14,15 @@ Reads: the model's call graph and user objects, and the ``egress`` section."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from ..mesh import MeshModel
 from ..settings import Settings
 from .base import Generated, Output, metadata
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 API_VERSION = "networking.istio.io/v1"
 KIND = "ServiceEntry"
@@ -27,10 +31,6 @@ PROTOCOL_OF_SCHEME = {"http": "HTTP", "ws": "HTTP", "grpc": "GRPC", "mongodb": "
 REGISTRY_ONLY = """meshConfig:
   outboundTrafficPolicy:
     mode: REGISTRY_ONLY"""
-
-
-def enabled(settings: Settings) -> bool:
-    return settings.egress.mode != "off"
 
 
 def protocol(port: int, scheme: str) -> str:

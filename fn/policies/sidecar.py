@@ -18,10 +18,6 @@ API_VERSION = "networking.istio.io/v1"
 KIND = "Sidecar"
 
 
-def enabled(settings: Settings) -> bool:
-    return settings.egress.mode == "registry-only"
-
-
 def generate(model: MeshModel, settings: Settings) -> Output:
     out = Output()
     graph = model.calls

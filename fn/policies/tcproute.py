@@ -16,10 +16,6 @@ API_VERSION = gamma.API_VERSION
 KIND = "TCPRoute"
 
 
-def enabled(settings: Settings) -> bool:
-    return settings.virtual_service.enabled
-
-
 def ports_of(svc: Service) -> list[Port]:
     return [p for p in svc.ports if p.protocol == TCP]
 

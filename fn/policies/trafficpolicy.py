@@ -5,12 +5,16 @@ because Istio applies only the oldest rule's trafficPolicy when several cover it
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..items import Item
 from ..mesh import Service
 from ..settings import ConnectionPool, OutlierDetection
 from .base import Output
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # What each generated field is called in Istio's API, in the order it is written.
 _TCP = (("max_connections", "maxConnections"), ("connect_timeout", "connectTimeout"))

@@ -9,19 +9,19 @@ both."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..mesh import MeshModel, Service
 from ..settings import Settings
 from .base import Generated, Output, metadata, service_path
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 API_VERSION = "v1"
 KIND = "Service"
 PORT_FIELDS = ("name", "protocol", "appProtocol", "port", "targetPort")
-
-
-def enabled(settings: Settings) -> bool:
-    return settings.routing.version_services
 
 
 def _ports(svc: Service) -> list[dict[str, Any]]:

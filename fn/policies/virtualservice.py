@@ -6,7 +6,6 @@ Reads: the model's Services (ports with Istio protocols, per-Service config) and
 
 from __future__ import annotations
 
-from typing import Any, Mapping
 
 from ..durations import parse_duration
 from ..mesh import HTTP, TCP, TLS, UDP, UNKNOWN, MeshModel, Service
@@ -17,12 +16,13 @@ from . import routes
 from .base import Generated, Output, free_name, metadata, render_labels, service_path
 from .destinationrule import export_to
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
 API_VERSION = "networking.istio.io/v1"
 KIND = "VirtualService"
-
-
-def enabled(settings: Settings) -> bool:
-    return settings.virtual_service.enabled
 
 
 def retries_field(retries: Retries | None) -> dict[str, Any] | None:

@@ -11,21 +11,21 @@ stays as written."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..mesh import MeshModel
 from ..mesh.waypoints import USE_WAYPOINT, WAYPOINT_CLASS, WAYPOINT_FOR
 from ..settings import Settings
 from .base import Edit, Generated, Output, metadata, path_for
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 API_VERSION = "gateway.networking.k8s.io/v1"
 KIND = "Gateway"
 # The HBONE port waypoints listen on; istioctl waypoint generate writes the same.
 HBONE_PORT = 15008
-
-
-def enabled(settings: Settings) -> bool:
-    return True
 
 
 def build(*, name: str, namespace: str) -> dict[str, Any]:

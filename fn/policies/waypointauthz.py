@@ -15,13 +15,16 @@ Services, which the waypoint also serves) and call graph."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
 
 from ..mesh import MeshModel, Service
 from ..mesh.ingress import principal
 from .base import Generated, Output, service_path
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable
+
     from ..callgraph import CallGraph
     from ..settings import Settings
 
