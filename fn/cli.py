@@ -6,9 +6,12 @@ import gc
 import os
 import sys
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Iterator, Sequence
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Iterator, Sequence
+
     import argparse
 
     from .limits import Budget
@@ -61,8 +64,6 @@ def write_out(text: str | Sequence[object]) -> None:
     ``text`` may be pieces (``Outcome.pieces``: strings and ranges of the input text),
     written in order and encoded a bounded block at a time, so that a large output is
     never held whole a second time, as one string or as its bytes."""
-    import select
-
     stream = sys.stdout
     if stream is None:
         raise OutputError("standard output is closed")
@@ -82,6 +83,8 @@ def write_out(text: str | Sequence[object]) -> None:
                 except BlockingIOError as exc:  # a non-blocking pipe that is full
                     n = exc.characters_written
                 if not n:
+                    import select  # only a full non-blocking pipe waits
+
                     select.select([], [raw], [])
                     continue
                 view = view[n:]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from .core import transform
 from .items import Item
 from .results import Results
 from .settings import load_settings
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 VALIDATOR_KIND = "IstioMeshValidator"
 

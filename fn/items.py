@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from yaml.nodes import MappingNode, SequenceNode
 
 from . import yamlnodes as yn, yamltext as yt
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Orchestrators write files by these; the function copies them, never invents their
 # meaning. ``internal.`` is kpt's current form, the plain one kustomize's and kpt's

@@ -7,9 +7,13 @@ from __future__ import annotations
 import math
 import os
 import stat
-from typing import BinaryIO
 
 from yaml.nodes import MappingNode, Node, SequenceNode
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MIB = 1 << 20
 

@@ -13,7 +13,11 @@ Pure and stdlib-only: the generator and the analyzers both call it per port.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
 
 GRPC, GRPC_WEB, HTTP, HTTP_PROXY, HTTP2 = "GRPC", "GRPC-Web", "HTTP", "HTTP_PROXY", "HTTP2"
 HTTPS, TCP, TLS, UDP = "HTTPS", "TCP", "TLS", "UDP"

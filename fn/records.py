@@ -10,9 +10,10 @@ methods are never called on a run, and many classes are never instantiated.
 
 So a record collects its fields itself and generates almost nothing:
 
-- ``__init__`` is a shared function for the first instance of a class (most settings
-  classes are made once a run); at the second, the class gets the ``__init__``
-  ``dataclasses`` would have compiled, so a class made by the thousand costs what it did;
+- ``__init__`` is a shared function that binds the arguments by hand for the first
+  ``HAND_BOUND`` instances of a class (most classes are made a few times a run, or
+  never); past that the class gets the ``__init__`` ``dataclasses`` would have compiled,
+  so a class made by the thousand costs what it did;
 - ``__eq__``, ``__hash__``, ``__repr__``, the orderings and the frozen
   ``__setattr__``/``__delattr__`` are shared functions that read the field names from the
   class;
@@ -28,9 +29,14 @@ a class that writes its own ``__eq__``...) is refused at import, so it fails lou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, TypeVar
 
-T = TypeVar("T")
+    from typing_extensions import dataclass_transform
+
+    T = TypeVar("T")
 
 
 class _Missing:
@@ -135,13 +141,23 @@ def _compile_init(cls: type) -> Callable[..., None]:
     return init
 
 
-def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
+# Instances of a class bound by hand before it compiles its own __init__. Compiling costs
+# about as much as binding ~50 instances by hand; on a one-Service run most classes never
+# reach this many, on a large one the compiled __init__ takes over early.
+HAND_BOUND = 32
+
+
+def _hand_init(self: Any, *args: Any, **kwargs: Any) -> None:
     cls = self.__class__
-    if cls.__dict__.get("__init__") is not _first_init:
+    if cls.__dict__.get("__init__") is not _hand_init:
         raise TypeError(f"{cls.__qualname__}: a subclass of a record must be a record")
-    # This one binds its arguments by hand, with the errors a compiled __init__ would
-    # raise; a second instance compiles the __init__ all later ones use.
-    cls.__init__ = _second_init
+    made = cls.__dict__.get("_record_made", 0) + 1
+    if made > HAND_BOUND:
+        cls.__init__ = _compile_init(cls)
+        cls.__init__(self, *args, **kwargs)
+        return
+    type.__setattr__(cls, "_record_made", made)
+    # Binds the arguments by hand, with the errors a compiled __init__ would raise.
     specs = _specs(cls)
     if len(args) > len(specs):
         raise TypeError(f"{cls.__qualname__}.__init__() takes {len(specs) + 1} positional arguments "
@@ -163,14 +179,6 @@ def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
         else:
             raise TypeError(f"{cls.__qualname__}.__init__() missing 1 required positional argument: {f.name!r}")
         object.__setattr__(self, f.name, value)
-
-
-def _second_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    cls = self.__class__
-    if cls.__dict__.get("__init__") is not _second_init:
-        raise TypeError(f"{cls.__qualname__}: a subclass of a record must be a record")
-    cls.__init__ = _compile_init(cls)
-    cls.__init__(self, *args, **kwargs)
 
 
 class _DataclassFields:
@@ -236,7 +244,7 @@ def _make(cls: type[T], frozen: bool, order: bool) -> type[T]:
         "_record_fields": fields,
         "_record_compare": tuple(f.name for f in fields if f.compare),
         "__match_args__": tuple(f.name for f in fields),
-        "__init__": _first_init, "__eq__": _eq, "__repr__": _repr,
+        "__init__": _hand_init, "__eq__": _eq, "__repr__": _repr,
     }
     if frozen:
         attrs.update(__hash__=_hash, __setattr__=_setattr, __delattr__=_delattr)
@@ -282,7 +290,6 @@ def field_names(cls: type) -> list[str]:
 
 
 if TYPE_CHECKING:
-    from typing_extensions import dataclass_transform
 
     @dataclass_transform(frozen_default=True, field_specifiers=(field,))
     def record(cls: type[T]) -> type[T]: ...

@@ -8,7 +8,6 @@ exits: the CLI decides that from the returned ``Outcome``.
 from __future__ import annotations
 
 from .records import field, mutable_record
-from typing import Any, Callable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -27,6 +26,11 @@ from .yamlread import decode as decode
 from .yamlread import describe_duplicate, duplicate_key
 from .yamlread import parse_documents as parse_documents
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
 RL_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 RL_KIND = "ResourceList"
 
@@ -44,7 +48,8 @@ class Outcome:
     keep: Any = field(default=None, repr=False)
 
 
-Transform = Callable[[list[Item], Any, Results], list[Item]]
+if TYPE_CHECKING:
+    Transform = Callable[[list[Item], Any, Results], list[Item]]
 
 
 # -------------------------------------------------------------------- items

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from .records import mutable_record
-from typing import Any
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 _RANK = {INFO: 0, WARNING: 1, ERROR: 2}

@@ -11,10 +11,8 @@ models.
 
 from __future__ import annotations
 
-import json
 import os
 from .records import field, field_names as field_names, record
-from typing import Any, Mapping
 
 from .results import Results
 # The sections' dataclasses live beside this module; they are importable from here.
@@ -24,6 +22,11 @@ from .settings_resilience import (
 from .settings_zerotrust import (
     AllowRule as AllowRule, IngressGateway as IngressGateway, Authorization as Authorization, JwtProvider as JwtProvider, RequestAuthentication as RequestAuthentication, Egress as Egress, _authorization, _request_authentication,
 )  # noqa: F401
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 API_VERSION = "istio-mesh-fn.dev/v1alpha1"
 KIND = "IstioMesh"
@@ -306,8 +309,15 @@ _DEFAULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema", "
 
 
 def default_settings() -> Settings:
+    # Read with the YAML parser every run has imported already (JSON is YAML; the file
+    # holds only double-quoted strings, integers, booleans and nulls): json would be one
+    # more import on every start-up. tests/test_settings_defaults.py holds both readings
+    # side by side.
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(_DEFAULTS, encoding="utf-8") as fh:
-        return from_data(json.load(fh))
+        return from_data(yaml.load(fh, Loader=loader))
 
 
 def load_settings(fc: Any, results: Results) -> Settings | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from .records import field, record
-from typing import TYPE_CHECKING, Mapping
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Mapping
+
     from .settings import RetriesOverride
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from .records import record
-from typing import Any, Mapping
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 
 

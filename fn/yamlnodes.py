@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import base64
 import sys
-from typing import Any, Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 
 _TAG_CACHES: dict[type, dict[str, str]] = {}

@@ -5,13 +5,15 @@ expanded into copies, merge keys applied, and every error with its line and colu
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import yamlmerge, yamlnodes as yn
 from .limits import max_input_bytes, too_large
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from .yamltext import Span

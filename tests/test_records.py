@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import pytest
 
-from fn.records import field, field_names, mutable_record, ordered_record, record, replace
+from fn.records import HAND_BOUND, field, field_names, mutable_record, ordered_record, record, replace
 
 
 def pair(decorate_record, **dc_options):
@@ -34,9 +34,9 @@ def pair(decorate_record, **dc_options):
     [((), {"x": 3, "extra": {"k": 1}}), ((4, "c", ("u",), {"z": 2}, 9), {}), ((5,), {"hidden": 7})],
 ])
 def test_construction_equality_hash_and_repr_match_the_dataclass(calls):
-    # The first instance binds by hand, the second compiles __init__, later ones use it.
+    # The first HAND_BOUND instances bind by hand, the next compiles __init__, later ones use it.
     R, D = pair(record, frozen=True)
-    for _ in range(3):
+    for _ in range(HAND_BOUND + 2):
         for args, kwargs in calls:
             r, d = R(*args, **kwargs), D(*args, **kwargs)
             assert [getattr(r, n) for n in field_names(R)] == [getattr(d, f.name) for f in dataclasses.fields(D)]
@@ -79,7 +79,7 @@ def test_compare_false_fields_are_left_out_of_equality_and_hash():
 ])
 def test_bad_arguments_raise_what_the_dataclass_raises(args, kwargs, message):
     R, D = pair(record, frozen=True)
-    for _ in range(3):  # the hand-bound first call and the compiled later ones
+    for _ in range(HAND_BOUND + 2):  # the hand-bound calls and the compiled later ones
         with pytest.raises(TypeError, match=message.split(":")[0]):
             R(*args, **kwargs)
         with pytest.raises(TypeError):
@@ -180,3 +180,19 @@ def test_class_variables_are_not_fields():
         a: int = 0
 
     assert field_names(C) == ["a"] and C.kind == "x"
+
+
+def test_a_class_compiles_its_init_after_hand_bound_instances_and_keeps_behaving():
+    @record
+    class R:
+        x: int
+        y: list[int] = field(default_factory=list)
+
+    for i in range(HAND_BOUND):
+        assert R(i).x == i
+    assert R.__dict__["_record_made"] == HAND_BOUND
+    hand = R.__init__
+    made = [R(i, [i]) for i in range(3)]
+    assert R.__init__ is not hand and R.__init__.__qualname__.endswith("R.__init__")
+    assert [(r.x, r.y) for r in made] == [(0, [0]), (1, [1]), (2, [2])]
+    assert R(5).y == [] and R(5).y is not R(5).y

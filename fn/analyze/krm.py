@@ -3,7 +3,6 @@ the generator's check of its own output. Findings become kpt results."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..items import Item
 from ..results import ERROR, INFO, WARNING, Result, Results
@@ -11,6 +10,11 @@ from ..settings import Settings
 from . import runner
 from .load import from_items, mesh_config_from
 from .model import Finding
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SEVERITY = {"Error": ERROR, "Warning": WARNING, "Info": INFO}
 

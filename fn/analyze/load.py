@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from ..records import field, mutable_record
-from typing import Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -17,6 +16,11 @@ from .. import yamlnodes as yn
 from ..items import Item
 from ..limits import MAX_NESTING_DEPTH, Budget, InputTooLarge, LimitSettingError, nesting_depth
 from .model import Resource
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 STDIN = "-"

@@ -4,9 +4,13 @@ register. Analyzers are pure: a ``Context`` of resources in, findings out."""
 from __future__ import annotations
 
 from ..records import field, mutable_record
-from typing import Any, Callable, ClassVar
 
 from ..items import Item
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, ClassVar
 
 # (group, kind) of what analyzers look at. Kinds alone are ambiguous: Istio's Gateway and
 # the Kubernetes Gateway API's Gateway share a name.

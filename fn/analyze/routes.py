@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from ..records import mutable_record
-from typing import Any
 
 from .util import as_dict, as_list, as_str
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @mutable_record

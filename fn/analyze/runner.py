@@ -9,14 +9,18 @@ machinery is the one expensive import here.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import re
+import sys
 from ..records import record
-from typing import Any, Callable, Iterable
 
 from . import model
 from .model import Analyzer, Context, Finding, Resource
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
 
 LEVELS = ("Info", "Warning", "Error")
 _RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -137,13 +141,20 @@ def family(module: str) -> str:
 
 
 def _import_all(schema: bool, families: frozenset[str] | None = None) -> None:
-    pkg = importlib.import_module(_PACKAGE)
+    pkg = _import(_PACKAGE)
     for name in _module_names(pkg.__path__):
         if name == SCHEMA_MODULE or (families is not None and family(name) not in families):
             continue
-        importlib.import_module(f"{_PACKAGE}.{name}")
+        _import(f"{_PACKAGE}.{name}")
     if schema and schema_available():
-        importlib.import_module(f"{_PACKAGE}.{SCHEMA_MODULE}")
+        _import(f"{_PACKAGE}.{SCHEMA_MODULE}")
+
+
+def _import(name: str) -> Any:
+    # importlib.import_module without importlib (and the warnings module it imports):
+    # the self-check runs on every start-up.
+    __import__(name)
+    return sys.modules[name]
 
 
 def _module_names(paths: Iterable[str]) -> list[str]:
@@ -172,7 +183,7 @@ def schema_available() -> bool:
     if importlib.util.find_spec(f"{_PACKAGE}.{SCHEMA_MODULE}") is None:
         return False
     try:
-        importlib.import_module("fn.analyze.schema")
+        _import("fn.analyze.schema")
     except ImportError:
         return False
     return True
@@ -223,7 +234,8 @@ def select(wanted: Iterable[str] | None = None, schema: bool = False,
 
 # ------------------------------------------------------------------ running
 
-Report = Callable[..., None]
+if TYPE_CHECKING:
+    Report = Callable[..., None]
 
 
 def _reporter(analyzer: str, sink: list[Finding]) -> Report:

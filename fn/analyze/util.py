@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import re
 from ..records import mutable_record
-from typing import Any, Iterable
 
 from .model import (
     NAMESPACE,
@@ -18,6 +17,11 @@ from .model import (
     Context,
     Resource,
 )
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 CLUSTER_DOMAIN = "cluster.local"
 EXPORT_ALL = "*"

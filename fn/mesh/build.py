@@ -4,7 +4,6 @@ the field, and the object they belong to is left out of the model, never half-re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
 
 from .. import yamlnodes as yn
 from ..records import replace
@@ -21,7 +20,11 @@ from .ingress import IngressRoute
 from .ports import is_grpc, is_stream, port_protocol
 from .types import AMBIENT, ANY_NAMESPACE, MeshModel, Namespace, Port, Service, UserObjects, Workload
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Sequence
+
     from ..callgraph import CallGraph
 
 NETWORKING = "networking.istio.io"

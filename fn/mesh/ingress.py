@@ -7,11 +7,15 @@ assumed and said so (``assumed``)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
 
 from ..items import Item
 from ..settings import Settings
 from ..records import ordered_record
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 ISTIO_NET = "networking.istio.io"
 GATEWAY_API = "gateway.networking.k8s.io"

@@ -4,7 +4,6 @@ mode their servers will really enforce."""
 from __future__ import annotations
 
 from ..records import record
-from typing import Callable, Iterable, Mapping
 
 from yaml.nodes import MappingNode
 
@@ -12,6 +11,11 @@ from .. import yamlnodes as yn
 from ..items import Item
 from ..settings import Settings
 from .types import AMBIENT, NO_MESH, SIDECAR, Namespace
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Mapping
 
 INJECTION = "istio-injection"
 REVISION = "istio.io/rev"

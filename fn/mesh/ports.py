@@ -4,9 +4,13 @@ UDP/SCTP, then the server-first well-known ports); here it becomes the route fam
 
 from __future__ import annotations
 
-from typing import Any, Mapping
 
 from .. import protocol
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 
 def port_protocol(port: Mapping[str, Any]) -> str:

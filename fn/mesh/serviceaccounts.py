@@ -19,7 +19,6 @@ with a warning: dropping them would leave pods that cannot start.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Iterable
 
 from yaml.nodes import MappingNode, ScalarNode
 
@@ -29,7 +28,11 @@ from ..k8snames import is_dns_subdomain
 from ..results import Results
 from .types import ServiceAccountPlan
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Iterable
+
     from ..callgraph.inputs import _Pod
 
 KIND = "ServiceAccount"

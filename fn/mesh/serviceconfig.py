@@ -4,7 +4,6 @@ they own their Service, so the annotation wins."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
 
 from ..durations import parse_duration
 from ..k8snames import is_label_value, label_key_problem
@@ -14,6 +13,11 @@ from ..settings import (ConnectionPool, OutlierDetection, PortOverride, Retries,
                         Split)
 from .types import ServiceConfig
 from ..records import replace
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping
 
 PREFIX = "istio-mesh-fn.dev/"
 LOAD_BALANCERS = ("ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "PASSTHROUGH")

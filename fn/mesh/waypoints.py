@@ -8,12 +8,16 @@ waypoint, and only for Services (or namespaces) labelled ``istio.io/use-waypoint
 
 from __future__ import annotations
 
-from typing import Any, Mapping
 
 from ..items import Item
 from ..settings import Settings
 from .types import HTTP, UNKNOWN, Namespace, Service, UserObjects, WaypointPlan
 from ..records import replace
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 WAYPOINT_CLASS = "istio-waypoint"
 USE_WAYPOINT = "istio.io/use-waypoint"

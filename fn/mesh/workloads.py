@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Mapping
 
 from ..items import Item
 from ..results import Results
 from .types import Workload
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Mapping
 
 # Pod templates live at spec.template for all of these; a Rollout may instead point at a
 # Deployment with spec.workloadRef, and then the Deployment's pods are the Rollout's.

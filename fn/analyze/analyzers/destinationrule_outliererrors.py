@@ -4,10 +4,14 @@ consecutive5xxErrors is Envoy's 5; 0 turns that check off (then gateway errors a
 
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from ..model import DESTINATION_RULE, Analyzer, Context, register
 from ..util import as_dict, as_int, as_list
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 ENVOY_5XX_DEFAULT = 5
 

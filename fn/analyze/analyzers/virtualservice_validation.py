@@ -9,12 +9,16 @@ is ``schema_validation``.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..model import VIRTUAL_SERVICE, Analyzer, Context, register
 from ..runner import go_quote
 from ..util import as_dict, as_int, as_list, as_str
 from ...records import mutable_record
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 EXACT, PREFIX = "exact:", "prefix:"
 

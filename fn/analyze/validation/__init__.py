@@ -10,10 +10,13 @@ pkg/config/validation/agent at 86c9f01fd735fb01d8192f5bcaf0d424afb7f14c.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import sys
 
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .common import Validation
 
 KINDS: dict[tuple[str, str], str] = {
@@ -53,7 +56,7 @@ def validate(obj: dict[str, Any], default_namespace: str = "") -> Validation:
     err = _metadata(kind, name, namespace, meta, spec)
     if err:
         return Validation(errors=[err])
-    result: Validation = importlib.import_module(f"{__name__}.{module}").validate(name, namespace, spec, meta)
+    result: Validation = _module(module).validate(name, namespace, spec, meta)
     return result
 
 
@@ -86,3 +89,11 @@ def _metadata(kind: str, name: str, namespace: str, meta: dict[str, Any], spec: 
 
 
 __all__ = ["KINDS", "supports", "validate"]
+
+
+def _module(name: str) -> Any:
+    # importlib.import_module without importlib (and the warnings module it imports):
+    # the generator's self-check validates on every start-up.
+    full = f"{__name__}.{name}"
+    __import__(full)
+    return sys.modules[full]

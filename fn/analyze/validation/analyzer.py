@@ -4,9 +4,13 @@ as IST0133, one finding per message as istioctl splits Istio's multierror."""
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar
 
 from ..model import GK, Analyzer, Context
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, ClassVar
 
 
 class IstioValidationAnalyzer(Analyzer):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from .common import (Validation, d, fnum, is_dns1123_label, lst, num, parse_duration_ns, present, s,
                      validate_duration, validate_export_to, validate_fqdn, validate_ip_address, validate_labels,
                      validate_percent, validate_port, validate_wildcard_domain, validate_workload_selector, wrapped)
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def validate(name: str, namespace: str, spec: dict[str, Any], meta: dict[str, Any]) -> Validation:

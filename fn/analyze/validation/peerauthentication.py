@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from .common import Validation, d, num, validate_workload_selector
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def validate(name: str, namespace: str, spec: dict[str, Any], meta: dict[str, Any]) -> Validation:

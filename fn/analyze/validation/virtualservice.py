@@ -4,13 +4,17 @@ of it is the ``virtualservice_validation`` analyzer's (own message codes)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from .common import (Validation, d, fnum, go_q, host_matches, host_subset_of, is_dns1123_label, is_ip, lst, num,
                      parse_duration_ns, pattern, present, s, validate_duration, validate_export_to, validate_fqdn,
                      validate_ip_subnet, validate_labels, validate_port, validate_regexp, validate_wildcard_domain,
                      validate_wildcard_domain_for_gateway_vs)
 from .destinationrule import validate_subset_name
+
+# typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MESH = "mesh"
 _PSEUDO = {":method", ":scheme", ":authority", ":path", ":status"}
