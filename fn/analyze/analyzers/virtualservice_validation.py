@@ -8,7 +8,6 @@ is ``schema_validation``.
 
 from __future__ import annotations
 
-import json
 
 from ..model import VIRTUAL_SERVICE, Analyzer, Context, register
 from ..runner import go_quote
@@ -59,7 +58,63 @@ def _canonical(value: Any) -> Any:
 def _key(kind: str, match: dict[str, Any]) -> str:
     if kind == "http":
         match = {k: v for k, v in match.items() if k != "name"}
-    return json.dumps(_canonical(match), sort_keys=True, default=str)
+    return json_text(_canonical(match))
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True, default=str)``, for the plain values YAML gives.
+    Every generated VirtualService passes here in the self-check, and json would be one
+    more import on every start-up (issue 15); tests/analyze/test_json_text.py holds the two side by side."""
+    if isinstance(value, dict):
+        keys = {_json_key(k): v for k, v in value.items()}
+        return "{" + ", ".join(f"{_json_str(k)}: {json_text(keys[k])}" for k in sorted(keys)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(json_text(v) for v in value) + "]"
+    if value is None or isinstance(value, (bool, float)):
+        return _json_key(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    return _json_str(value if isinstance(value, str) else str(value))
+
+
+def _json_key(key: Any) -> str:
+    # How json turns a mapping key into a string.
+    if key is True or key is False:
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, float):
+        if key != key:
+            return "NaN"
+        if key in (float("inf"), float("-inf")):
+            return "Infinity" if key > 0 else "-Infinity"
+        return float.__repr__(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    return key if isinstance(key, str) else str(key)
+
+
+def _json_str(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch == '"' or ch == "\\":
+            out.append("\\" + ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch < " " or ch > "~":
+            code = ord(ch)
+            if code > 0xFFFF:
+                code -= 0x10000
+                out.append(f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
 def _unreachable(kind: str, routes: list[Any], vs, report) -> None:
