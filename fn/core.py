@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 
-from . import kustomize, mesh
+from . import mesh
 from .items import INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, Item
 from .policies import OWNER_ANNOTATION, OWNER_VALUE, POLICIES, Generated, Output
 from .results import Results
@@ -53,6 +53,8 @@ def transform(items: list[Item], settings: Settings) -> tuple[list[Item], Result
     _report_uncovered(model, outputs, results)
     generated = place([g for out in outputs for g in out.objects], model.user.paths, results)
     if settings.kustomize.register_resources and model.user.paths:
+        from . import kustomize  # kustomize-registered packages only: not a start-up import
+
         kustomize.register([i.path for i in generated], kept, results)
     counts = Counter(i.kind for i in generated)
     # Kinds added after the summary's wording was fixed by the goldens are named only when

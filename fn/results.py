@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from .records import mutable_record
 
 # typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
@@ -14,16 +13,19 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 _RANK = {INFO: 0, WARNING: 1, ERROR: 2}
 
 # What can end a line or rewrite a terminal: C0 and C1 controls, DEL, Unicode line and
-# paragraph separators, and the bidi controls that reorder text on screen.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# paragraph separators, and the bidi controls that reorder text on screen. A translate
+# table, not a regular expression: compiling this character class cost ~1 ms of every
+# start-up (issue 15).
+_UNSAFE = [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0x200E, 0x200F, *range(0x202A, 0x202F),
+           *range(0x2066, 0x206A)]
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPED = {c: _NAMED.get(chr(c)) or (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _UNSAFE}
 
 
 def one_line(text: str) -> str:
     """``text`` with every line break and control character escaped, so that a name
     taken from the input (``"a\\nistio-mesh-fn: [info] ok"``) cannot forge a log line."""
-    return _UNSAFE.sub(lambda m: _NAMED.get(m.group()) or (
-        f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"), text)
+    return text.translate(_ESCAPED)
 
 
 @mutable_record

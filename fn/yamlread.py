@@ -9,7 +9,7 @@ import re
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from . import yamlmerge, yamlnodes as yn
+from . import yamlnodes as yn
 from .limits import max_input_bytes, too_large
 
 # typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
@@ -67,6 +67,8 @@ def _parse(text: str, check_duplicates: bool) -> tuple[list[Node], bool]:
         aliased = any(e is not d for e, d in zip(expanded, docs))
         docs = expanded
     if "<<" in text:
+        from . import yamlmerge  # merge keys are rare: not a start-up import
+
         try:
             for d in docs:
                 yamlmerge.flatten_merges(d)
@@ -276,6 +278,8 @@ def compose_entry(text: str) -> MappingNode | None:
         if "&" in text and _expand_aliases(entry) is not entry:
             return None
         if "<<" in text:
+            from . import yamlmerge
+
             yamlmerge.flatten_merges(entry)
         return entry
     except (yaml.YAMLError, yn.YamlError, InputError, RecursionError, UnicodeError):
@@ -294,6 +298,8 @@ def compose_span(span: Span) -> MappingNode:
     if "&" in text:
         node = _expand_aliases(node)
     if "<<" in text:
+        from . import yamlmerge
+
         yamlmerge.flatten_merges(node)
     shift_marks(node, span.start, span.line or 0)
     assert isinstance(node, MappingNode)
