@@ -4,11 +4,24 @@ import pydantic to do so."""
 
 from __future__ import annotations
 
-import re
+# Character sets, not regular expressions: compiling the three patterns these replace
+# cost ~0.6 ms of every start-up (issue 15). tests/test_k8snames.py holds them against
+# the patterns Kubernetes writes (fullmatch, so a trailing newline is refused too).
+_LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LABEL_CHARS = _LOWER_ALNUM | {"-"}
+_ALNUM = _LOWER_ALNUM | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NAME_CHARS = _ALNUM | {"-", "_", "."}
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+
+def _label_shape(value: str) -> bool:
+    # [a-z0-9]([-a-z0-9]*[a-z0-9])?
+    return bool(value) and value[0] in _LOWER_ALNUM and value[-1] in _LOWER_ALNUM and _LABEL_CHARS.issuperset(value)
+
+
+def _name_shape(value: str) -> bool:
+    # ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
+    return bool(value) and value[0] in _ALNUM and value[-1] in _ALNUM and _NAME_CHARS.issuperset(value)
+
 
 DNS_LABEL_RULE = (
     "must be a DNS-1123 label: lowercase letters, digits and '-', starting and "
@@ -21,15 +34,15 @@ LABEL_VALUE_RULE = (
 
 
 def is_dns_label(value: str) -> bool:
-    return len(value) <= 63 and bool(DNS_LABEL.match(value))
+    return len(value) <= 63 and _label_shape(value)
 
 
 def is_dns_subdomain(value: str) -> bool:
-    return len(value) <= 253 and bool(DNS_SUBDOMAIN.match(value))
+    return len(value) <= 253 and all(_label_shape(part) for part in value.split("."))
 
 
 def is_label_value(value: str) -> bool:
-    return not value or (len(value) <= 63 and bool(LABEL_NAME.match(value)))
+    return not value or (len(value) <= 63 and _name_shape(value))
 
 
 def label_key_problem(value: str) -> str | None:
@@ -37,7 +50,7 @@ def label_key_problem(value: str) -> str | None:
     prefix, _, name = value.rpartition("/")
     if prefix and not is_dns_subdomain(prefix):
         return "label key prefix must be a DNS-1123 subdomain (e.g. example.com)"
-    if not name or len(name) > 63 or not LABEL_NAME.match(name):
+    if not name or len(name) > 63 or not _name_shape(name):
         return (
             "label key name must be at most 63 characters of letters, digits, '-', '_' "
             "and '.', starting and ending with a letter or digit"

@@ -222,15 +222,19 @@ def _make(cls: type[T], frozen: bool, order: bool) -> type[T]:
         if ann.startswith(("InitVar", "dataclasses.InitVar", "KW_ONLY", "dataclasses.KW_ONLY")):
             raise TypeError(f"{cls.__qualname__}.{name}: records do not support {ann}")
         value = cls.__dict__.get(name, MISSING)
-        spec = value if isinstance(value, _Field) else _Field(default=value)
+        if isinstance(value, _Field):
+            spec = value
+            # The class attribute becomes the default, as dataclasses leaves it.
+            if spec.default is not MISSING:
+                setattr(cls, name, spec.default)
+            else:
+                delattr(cls, name)
+        else:
+            spec = _Field(default=value)
         if isinstance(spec.default, (list, dict, set)):
             raise ValueError(f"{cls.__qualname__}.{name}: mutable default {type(spec.default).__name__} "
                              "is not allowed: use default_factory")
         spec.name, spec.type = name, ann
-        if spec.default is not MISSING:
-            setattr(cls, name, spec.default)
-        elif value is not MISSING:
-            delattr(cls, name)
         specs[name] = spec
     seen_default = None
     for f in specs.values():

@@ -3,15 +3,14 @@
 Three config forms are accepted, as in the kpt SDK: none, a ConfigMap with flat ``data``
 keys, and the typed ``IstioMesh`` kind. The pydantic models in ``fn.config`` validate the
 last two and report every problem; what they accept is turned into the dataclasses below.
-With no config the defaults come from the committed ``schema/defaults.json``, so the most
-common run never imports pydantic (0.18-0.26 s of CPU to import fn.config with it, measured
+With no config the defaults are these classes' own (kept equal to the committed
+``schema/defaults.json`` by a test), so the most common run never imports pydantic (0.18-0.26 s of CPU to import fn.config with it, measured
 for issue 9). ``tests/test_settings.py`` keeps these classes field-for-field equal to the
 models.
 """
 
 from __future__ import annotations
 
-import os
 from .records import field, field_names as field_names, record
 
 from .results import Results
@@ -303,21 +302,11 @@ def _resilience(data: Mapping[str, Any] | None) -> Resilience:
                       bool(data["locality_failover"]))
 
 
-# A plain file beside this module: the package is installed as files (pip, the image),
-# and importlib.resources would pull zipfile, tempfile and shutil into every start-up.
-_DEFAULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema", "defaults.json")
-
-
 def default_settings() -> Settings:
-    # Read with the YAML parser every run has imported already (JSON is YAML; the file
-    # holds only double-quoted strings, integers, booleans and nulls): json would be one
-    # more import on every start-up. tests/test_settings_defaults.py holds both readings
-    # side by side.
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(_DEFAULTS, encoding="utf-8") as fh:
-        return from_data(yaml.load(fh, Loader=loader))
+    # The classes' own defaults: tests/test_settings_defaults.py holds them equal to the
+    # committed schema/defaults.json and to the pydantic models' defaults, so no run has
+    # to read a file (or import a parser) to learn them (issue 15, start-up).
+    return Settings()
 
 
 def load_settings(fc: Any, results: Results) -> Settings | None:

@@ -73,7 +73,9 @@ def join(pieces: list[str | Slice]) -> str:
 
 
 _DASH = re.compile(r"( *)- +")
-_DASH_LINE = re.compile(r"( *)-(?:[ \t]+#.*|[ \t]*)")
+# A dash line with only a comment after it: rare (kyaml writes head comments so), so
+# compiled on first use by re's own cache, not at every start-up.
+_DASH_LINE = r"( *)-(?:[ \t]+#.*|[ \t]*)"
 
 
 def _line_start(text: str, index: int) -> int:
@@ -110,7 +112,7 @@ def entry_span(text: str, node: Node, after: int) -> Span | None:
         while m is None and probe > after:
             probe = _line_start(text, probe - 1)
             content = text[probe:text.index("\n", probe)].rstrip("\r")
-            m = _DASH_LINE.fullmatch(content)
+            m = re.fullmatch(_DASH_LINE, content)
             if m is None and content.strip() and not content.lstrip().startswith("#"):
                 return None
         line = probe

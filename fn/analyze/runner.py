@@ -62,7 +62,8 @@ def catalog() -> dict[str, Message]:
 
 # ------------------------------------------------------------------ templates
 
-_VERB = re.compile(r"%([sqvd%])")
+# Compiled on the first finding (by re's own cache), not at every start-up.
+_VERB = r"%([sqvd%])"
 
 
 def go_quote(value: Any) -> str:
@@ -124,7 +125,7 @@ def render(template: str, args: Iterable[Any]) -> str:
                 return f"%!d(string={value})"
         return _go_value(value)
 
-    return _VERB.sub(sub, template)
+    return re.sub(_VERB, sub, template)
 
 
 # ------------------------------------------------------------------ selection
