@@ -46,3 +46,20 @@ def test_styled_or_flow_nodes_go_to_the_emitter():
     node = yn.compose_all("a: {b: 'c'}\nd: [1]\n")[0]
     assert not yt._write_entry(node, [])
     assert yt.serialize_entries([node], 2) == "  - a: {b: 'c'}\n    d: [1]\n"
+
+
+def test_the_plain_tag_cache_stays_bounded_and_keeps_caching_when_full(monkeypatch):
+    """A full cache starts again (fn/yamlnodes.py says why): it never holds more than its
+    limit, values seen after it filled are cached too, and tags stay the resolver's."""
+    from fn import yamlnodes as yn
+
+    monkeypatch.setattr(yn, "_TAG_CACHE_MAX", 50)
+    cache = yn._TAG_CACHES.setdefault(yn._Loader, {})
+    cache.clear()
+    text = "".join(f"k{i}: v{i}\nn{i}: {i}\nb{i}: yes\n" for i in range(100))
+    node = yn.compose_all(text)[0]
+    assert len(cache) <= 50
+    assert "v99" in cache and cache["v99"] == "tag:yaml.org,2002:str"  # seen after it filled
+    tags = {k.value: v.tag for k, v in node.value}
+    assert tags["n99"] == "tag:yaml.org,2002:int" and tags["b99"] == "tag:yaml.org,2002:bool"
+    assert tags["k99"] == "tag:yaml.org,2002:str" and tags["k0"] == "tag:yaml.org,2002:str"
