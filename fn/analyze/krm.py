@@ -95,7 +95,8 @@ def check_generated(items: list[Item], settings: Settings) -> Results:
     from ..core import is_generated
 
     out = Results()
-    resources = from_items(items, default_namespace=settings.default_namespace or "")
+    resources = from_items(items + _listed_namespaces(items, settings),
+                           default_namespace=settings.default_namespace or "")
     mesh = mesh_config_from(resources) or {"rootNamespace": settings.mtls.root_namespace}
     # Generated Gateway API objects are always checked against the channel's CRDs: their
     # CEL rules are where a route goes wrong (backendRequest > request, a missing port).
@@ -117,6 +118,21 @@ def check_generated(items: list[Item], settings: Settings) -> Results:
     if any(is_generated(i) and i.kind == "AuthorizationPolicy" for i in items):
         _check_authorization(items, settings, out)
     return out
+
+
+def _listed_namespaces(items: list[Item], settings: Settings) -> list[Item]:
+    """Namespaces ``injection.namespaces`` puts on the mesh whose Namespace object is not in
+    the input (it lives in another repository), labelled as the model takes them, for the
+    analyzers only. Without them, istioctl's rules judge every pod there outside the mesh:
+    a generated policy would be reported as selecting no workload (IST0127)."""
+    from ..mesh.namespaces import wanted_labels
+
+    labels = wanted_labels(settings.injection.mode, settings.injection.revision)
+    if not labels or not settings.injection.namespaces:
+        return []
+    present = {i.name for i in items if i.kind == "Namespace" and i.group == ""}
+    return [Item.from_obj({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": dict(labels)}})
+            for ns in settings.injection.namespaces if ns not in present]
 
 
 def _check_authorization(items: list[Item], settings: Settings, out: Results) -> None:
