@@ -404,3 +404,20 @@ def test_ingress_routes_to_unknown_services_are_skipped_and_the_rest_granted_on_
 def test_service_callers_are_only_those_of_services_behind_a_waypoint(waypoints, headless, expected):
     edges = (Edge(WEB, ServiceRef("shop", "gone"), (), ()), Edge(WEB, CART_SVC, (), ()))
     assert service_callers(graph(headless=headless, edges=edges), "cluster.local", waypoints) == expected
+
+
+# --- ingress: a Gateway API parentRef names its Gateway --------------------------------
+
+def test_a_parent_ref_without_a_name_is_no_ingress_gateway():
+    # parentRefs[].name is required; a ref without one must not match an item that has
+    # no name either (a local-config Gateway, which the input may hold unnamed).
+    gateway = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {namespace: shop, annotations: "
+               "{config.kubernetes.io/local-config: 'true'}}\nspec: {gatewayClassName: istio}\n")
+    route = ("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: in, namespace: shop}\n"
+             "spec: {parentRefs: [%s], rules: [{backendRefs: [{name: cart, port: 80}]}]}\n")
+    text = docs(namespace(), service(), deployment(), deployment("web", labels="{app: web}"))
+    named = docs(text, gateway.replace("{namespace: shop", "{name: gw, namespace: shop"), route % "{name: gw}")
+    objs, _, _ = run(named, {"authorization": {"mode": "enforce"}})
+    assert "cluster.local/ns/shop/sa/gw-istio" in str(by_kind(objs, "AuthorizationPolicy")["cart"])
+    objs, _, _ = run(docs(text, gateway, route % "{kind: Gateway}"), {"authorization": {"mode": "enforce"}})
+    assert "sa/-istio" not in str(by_kind(objs, "AuthorizationPolicy"))
