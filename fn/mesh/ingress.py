@@ -147,7 +147,10 @@ def _route(item: Item, ns: str, gws: dict[tuple[str, str], tuple[str, bool]]) ->
         p = _d(parent)
         if str(p.get("kind") or "Gateway") != "Gateway":
             continue
-        key = (str(p.get("namespace") or ns), str(p.get("name") or ""))
+        # name is required: a ref without one names no Gateway (not one that has no name).
+        if not p.get("name"):
+            continue
+        key = (str(p.get("namespace") or ns), str(p["name"]))
         found = gws.get(key)
         if found is None:
             continue
