@@ -317,8 +317,14 @@ def test_a_workload_entry_matching_nothing_is_a_warning_naming_the_setting():
     assert r.field == {"path": "spec.requestAuthentication.providers[idp].workloads[1]"}
 
 
-def test_a_provider_for_every_namespace_leaves_out_the_root_namespace():
-    objs, _ = run(docs(SHOP, ns("istio-system")), jwt(IDP))
+@pytest.mark.parametrize("text,spec", [
+    # Listed in injection.namespaces, the root namespace is on the mesh, but not a provider's.
+    (docs(SHOP, ns("istio-system")), {"injection": {"namespaces": ["istio-system", "shop"]}}),
+    # Namespace-less items have no namespace to write a policy in.
+    (docs(ns("shop"), app("web"), app("cart", namespace=None)), {}),
+])
+def test_a_provider_for_every_namespace_leaves_out_the_root_and_the_empty_namespace(text, spec):
+    objs, _ = run(text, jwt(IDP, **spec))
     assert [(o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objs
             if o["kind"] == "RequestAuthentication"] == [("shop", "jwt-idp")]
 
@@ -423,9 +429,17 @@ def sidecars(objs) -> list[str]:
     return [o["metadata"].get("namespace", "") for o in objs if o["kind"] == "Sidecar"]
 
 
-def test_no_sidecar_for_an_excluded_or_the_root_namespace_and_the_next_one_still_gets_one():
-    text = docs(ns("alpha"), ns("istio-system"), ns("shop"), app("a", namespace="alpha"), app("web"))
-    objs, _ = run(text, {**EGRESS, "exclude": {"namespaces": ["alpha"]}})
+@pytest.mark.parametrize("text,spec", [
+    # Listed in injection.namespaces, the root and an excluded namespace are on the mesh; a
+    # namespace-less Service puts "" among the mesh namespaces too.
+    (docs(ns("alpha"), ns("istio-system"), ns("shop"), app("a", namespace="alpha"), app("web"),
+          app("cart", namespace=None)),
+     {"exclude": {"namespaces": ["alpha"]}, "injection": {"namespaces": ["alpha", "istio-system", "shop"]}}),
+    # A namespace without sidecars, sorted first.
+    (docs(ns("alpha", "{}"), ns("shop"), app("a", namespace="alpha"), app("web")), {"injection": {"namespaces": ["shop"]}}),
+])
+def test_a_sidecar_only_for_sidecar_namespaces_of_the_package_not_root_excluded_or_empty(text, spec):
+    objs, _ = run(text, {**EGRESS, **spec})
     assert sidecars(objs) == ["shop"]
 
 
