@@ -606,3 +606,23 @@ def test_a_new_service_account_says_the_pod_spec_keeps_its_own_pull_secrets():
     _, results = run(text, {"authorization": {"mode": "enforce", "serviceAccounts": "per-workload"}})
     [r] = [r for r in results if "runs as its own ServiceAccount" in r.message and "api" in r.message]
     assert r.message.endswith("; its pod spec has imagePullSecrets of its own")
+
+
+def test_a_workload_named_like_a_services_waypoint_policy_keeps_both_policies():
+    # The Deployment cart-waypoint's own policy and the one attached to Service cart for its
+    # waypoint would both be cart-waypoint; one of them used to be dropped, and with it the
+    # calls it allowed (the self-check reported web -> cart-waypoint denied).
+    text = docs(ns("shop", "{}"), app("web", env=("http://cart:80", "http://cart-waypoint:80")), app("cart"),
+                app("cart-waypoint"))
+    objs, results = run(text, {**AMBIENT, **ENFORCE})
+    aps = [o for o in objs if o["kind"] == "AuthorizationPolicy"]
+    names = [o["metadata"]["name"] for o in aps]
+    assert len(names) == len(set(names))
+    by_name = {o["metadata"]["name"]: o["spec"] for o in aps}
+    assert by_name["cart-waypoint"]["selector"] == {"matchLabels": {"app": "cart-waypoint"}}
+    assert by_name["cart-waypoint-2"]["targetRefs"] == [{"group": "", "kind": "Service", "name": "cart"}]
+    assert by_name["cart-waypoint-waypoint"]["targetRefs"] == [{"group": "", "kind": "Service", "name": "cart-waypoint"}]
+    assert not [m for m in messages(results) if "generated it once" in m]
+    assert not messages(results, "error")
+    again, _ = generate(generate(items_from_yaml(text), typed({**AMBIENT, **ENFORCE}))[0], typed({**AMBIENT, **ENFORCE}))
+    assert sorted(o["metadata"]["name"] for o in generated(again) if o["kind"] == "AuthorizationPolicy") == sorted(names)
