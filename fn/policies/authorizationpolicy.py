@@ -148,12 +148,13 @@ def generate(model: MeshModel, settings: Settings) -> Output:
                 out.results.warning(f"{ref}: its pod labels also select {', '.join(map(str, others))}, so they get "
                                     "its callers too; give each workload a distinguishing label", **where)
             name = ref.name if names[ref.name] == 1 else f"{ref.name}-{ref.kind.lower()}"
-            if (KIND, ns, name) in taken:
+            if (KIND, ns, name) in model.user.names:
                 out.results.info(f"{ref}: an AuthorizationPolicy named {name} already exists and is not ours to replace")
                 continue
             spec = {"selector": {"matchLabels": labels}, "action": "ALLOW", "rules": rules}
             folder = posixpath.dirname(paths.get(key, "")) or f"istio/{ns}"
             out.objects.append(Generated(_obj(name, ns, spec, dry_run), posixpath.join(folder, FILE)))
+            taken.add((KIND, ns, name))
             made += 1
         if ambient:
             attached += waypointauthz.generate(model, graph, settings, ns, taken,

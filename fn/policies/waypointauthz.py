@@ -66,11 +66,16 @@ def generate(model: MeshModel, graph: CallGraph, settings: Settings, ns: str, ta
         if svc.namespace != ns or svc.key not in ways or gsvc is None or through_waypoint(gsvc, ways) is None:
             continue
         name = f"{svc.name}{SUFFIX}"
-        if ("AuthorizationPolicy", ns, name) in taken:
+        if ("AuthorizationPolicy", ns, name) in model.user.names:
             out.results.info(f"{svc.name}: an AuthorizationPolicy named {name} already exists and is not ours to "
                              "replace; the waypoint applies that one", resource_ref=svc.item.ref(),
                              file=svc.item.file_ref())
             continue
+        # A workload's own policy, generated above, may have the name (a Deployment called
+        # <Service>-waypoint): the next free one, since one of the two would be dropped.
+        n = 2
+        while ("AuthorizationPolicy", ns, name) in taken:
+            name, n = f"{svc.name}{SUFFIX}-{n}", n + 1
         taken.add(("AuthorizationPolicy", ns, name))
         found = rules(callers.get(gsvc.ref, {}))
         spec: dict[str, Any] = {"targetRefs": targets(svc)}
