@@ -52,6 +52,13 @@ class Item:
         self._api_version: str | None = None
 
     @classmethod
+    def read(cls, node: MappingNode, obj: dict[str, Any]) -> "Item":
+        """An item of the input whose Python values the reader has already converted."""
+        item = cls(node)
+        item._obj = obj
+        return item
+
+    @classmethod
     def from_obj(cls, obj: dict[str, Any]) -> "Item":
         """An item for a generated object; ``obj`` is the item's from here on."""
         item = cls(None)
@@ -85,6 +92,11 @@ class Item:
 
         assert self.source is not None  # release_node keeps the node of an item without one
         return compose_span(self.source)
+
+    def generated_values(self) -> dict[str, Any] | None:
+        """A generated object's values while no node graph was made of it (to write it
+        straight from them); None for anything else."""
+        return self._gen if self._node is None else None
 
     def release_node(self) -> None:
         """Drop the node graph if the source text can give it back, keeping what is read

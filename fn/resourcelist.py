@@ -54,10 +54,11 @@ if TYPE_CHECKING:
 
 # -------------------------------------------------------------------- items
 
-def check_item(node: Node, where: str) -> Item:
+def check_item(node: Node, where: str, obj: Any = None) -> Item:
+    """``obj``: the node's Python values, when the reader converted them already."""
     if not isinstance(node, MappingNode):
         raise InputError(f"{where} is not a mapping (a Kubernetes object) at {_mark(node)}")
-    item = Item(node)
+    item = Item.read(node, obj) if isinstance(obj, dict) else Item(node)
     for key in ("apiVersion", "kind"):
         value = yn.get(node, key)
         if value is not None and not isinstance(value, ScalarNode):
@@ -180,9 +181,17 @@ def _read_cut(text: str) -> tuple[MappingNode, list[Item]] | None:
         for i, (start, end, line) in enumerate(cut.entries):
             chunk = text[start:end]
             node = compose_entry(chunk)
-            if node is None or duplicate_key(node) is not None:
+            if node is None:
                 return None
-            item = check_item(node, f"items[{i}]")
+            # Keys are checked for duplicates while the values are converted: one walk
+            # of the entry instead of two (issue 15).
+            try:
+                obj = yn.to_py(node, unique=True)
+            except yn.KeysCollapsed:
+                if duplicate_key(node) is not None:
+                    return None
+                obj = yn.to_py(node)  # two non-scalar keys that write the same
+            item = check_item(node, f"items[{i}]", obj)
             span = yt.entry_span(chunk, node, 0)
             if span is None:
                 shift_marks(node, start, line)  # written through the emitter, node and all
@@ -242,8 +251,16 @@ def _entry_pieces(items: list[Item], dash: int | None = None) -> list[str | yt.S
             else:
                 parts.append(yt.Slice(span.text, span.start, span.end))
             continue
-        node = item.written_node()
         out: list[str] = []
+        gen = item.generated_values()
+        if gen is not None and yt.write_values_entry(gen, out):
+            if slow:
+                parts.append(yt.serialize_entries(slow, dash))
+                slow = []
+            parts.append(yt._indent("".join(out), dash))
+            continue
+        out = []
+        node = item.written_node()
         if yt._write_entry(node, out):
             if slow:
                 parts.append(yt.serialize_entries(slow, dash))

@@ -226,12 +226,21 @@ def scalar_str(node: Node | None) -> str | None:
 _intern = sys.intern
 
 
-def to_py(node: Node | None) -> Any:
+class KeysCollapsed(Exception):
+    """``to_py(..., unique=True)`` met a mapping with fewer distinct keys than entries."""
+
+
+def to_py(node: Node | None, unique: bool = False) -> Any:
     """Convert a node subtree into plain Python values, the way Kubernetes reads it.
 
     Strings stay the text that was written; ints, floats, bools and nulls follow YAML 1.1
     as the loader resolved them. Timestamps and other exotic tags stay strings: nothing
     the function reads needs them, and strings can't fail.
+
+    ``unique``: raise KeysCollapsed where two keys of a mapping become one. Keys are read
+    as their text, as fn/yamlread.py ``duplicate_key`` compares them, so a subtree that
+    converts has no duplicate key: the reader checks keys and converts in one walk, and
+    asks ``duplicate_key`` only when this raises.
     """
     if node is None:
         return None
@@ -239,7 +248,7 @@ def to_py(node: Node | None) -> Any:
         # Most scalars are strings: skip the call for them.
         return node.value if node.tag == STR else _scalar_to_py(node)
     if isinstance(node, SequenceNode):
-        return [to_py(v) for v in node.value]
+        return [to_py(v, unique) for v in node.value]
     if isinstance(node, MappingNode):
         out: dict[Any, Any] = {}
         for k, v in node.value:
@@ -254,7 +263,9 @@ def to_py(node: Node | None) -> Any:
                 value = v.value
                 out[key] = _intern(value) if type(value) is str and len(value) <= 64 else value
             else:
-                out[key] = to_py(v)
+                out[key] = to_py(v, unique)
+        if unique and len(out) != len(node.value):
+            raise KeysCollapsed
         return out
     return None  # pragma: no cover
 

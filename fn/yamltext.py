@@ -209,16 +209,102 @@ _plain_tag_cache: dict[str, str] = {}
 def _scalar_text(node: Node) -> str | None:
     if type(node) is not ScalarNode or node.style is not None or node.tag not in _CORE_TAGS:
         return None
-    value = node.value
+    return _text_of(node.tag, node.value)
+
+
+def _text_of(tag: str, value: str) -> str | None:
     if _SIMPLE.fullmatch(value) is None:
-        return "''" if value == "" and node.tag == STR else None
-    tag = _plain_tag_cache.get(value)
-    if tag is None:
-        tag = _plain_tag_cache[value] = str(_plain_resolver.resolve(ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
-    if tag == node.tag:
+        return "''" if value == "" and tag == STR else None
+    plain = _plain_tag_cache.get(value)
+    if plain is None:
+        plain = _plain_tag_cache[value] = str(_plain_resolver.resolve(ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+    if plain == tag:
         return str(value)
     # A string that reads back as another type ("8080", "true") is single-quoted.
-    return f"'{value}'" if node.tag == STR else None
+    return f"'{value}'" if tag == STR else None
+
+
+# ------------------------------------------------------------ generated objects as values
+# A generated object is written straight from its Python values, as its node graph
+# (yamlnodes.from_py) would be by the writer above: building that graph first was most of
+# the cost of writing generated objects (issue 15). Anything else falls back to the graph.
+# tests/test_writer.py holds the two writers side by side.
+
+def _value_text(value: object) -> str | None:
+    kind = type(value)
+    if kind is str:
+        return _text_of(STR, value)  # type: ignore[arg-type]
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return _text_of(INT, str(value))
+    return None  # floats, None, bytes, nodes...: the node path
+
+
+def _values_after_key(value: object, indent: int, out: list[str]) -> bool:
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            out.append(" {}\n")
+            return True
+        out.append("\n")
+        return _values_mapping(value, indent + 2, out, False)  # type: ignore[arg-type]
+    if kind is list:
+        if not value:
+            out.append(" []\n")
+            return True
+        out.append("\n")
+        return _values_sequence(value, indent, out, False)  # type: ignore[arg-type]
+    text = _value_text(value)
+    if text is None:
+        return False
+    out.append(" " + text + "\n")
+    return True
+
+
+def _values_mapping(value: dict[object, object], indent: int, out: list[str], inline: bool) -> bool:
+    pad = " " * indent
+    first = True
+    for k, v in value.items():
+        if type(k) is not str:
+            return False
+        key = _text_of(STR, k)
+        if key is None or len(key) >= 128:
+            return False
+        out.append(key + ":" if inline and first else pad + key + ":")
+        first = False
+        if not _values_after_key(v, indent, out):
+            return False
+    return True
+
+
+def _values_sequence(value: list[object], indent: int, out: list[str], inline: bool) -> bool:
+    pad = " " * indent
+    for i, v in enumerate(value):
+        out.append("- " if inline and i == 0 else pad + "- ")
+        kind = type(v)
+        if kind is dict:
+            if not v:
+                out.append("{}\n")
+            elif not _values_mapping(v, indent + 2, out, True):  # type: ignore[arg-type]
+                return False
+        elif kind is list:
+            if not v:
+                out.append("[]\n")
+            elif not _values_sequence(v, indent + 2, out, True):  # type: ignore[arg-type]
+                return False
+        else:
+            text = _value_text(v)
+            if text is None:
+                return False
+            out.append(text + "\n")
+    return True
+
+
+def write_values_entry(value: dict[str, object], out: list[str]) -> bool:
+    """``value`` as one entry of a top-level block sequence, written as its node graph
+    would be by the fast writer; False (``out`` then holds a partial text) where it cannot."""
+    return _values_sequence([value], 0, out, False)
 
 
 def _write_after_key(value: Node, indent: int, out: list[str]) -> bool:

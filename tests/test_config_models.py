@@ -378,7 +378,10 @@ def test_the_json_schema_is_what_editors_validate_against():
 def test_the_defaults_are_the_committed_defaults_file():
     import json
 
-    assert config.defaults() == json.loads(open(st._DEFAULTS, encoding="utf-8").read())
+    from pathlib import Path
+
+    path = Path(st.__file__).parent / "schema" / "defaults.json"
+    assert config.defaults() == json.loads(path.read_text(encoding="utf-8"))
     assert "virtual_service" in config.defaults() and "virtualService" not in config.defaults()
 
 
