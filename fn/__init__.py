@@ -5,6 +5,15 @@ from __future__ import annotations
 DIST = "istio-mesh-fn"
 
 
+def import_module(name: str) -> object:
+    """importlib.import_module without importlib (and the warnings module it imports):
+    the policies and the self-check's analyzers are imported on every start-up (issue 15)."""
+    import sys
+
+    __import__(name)
+    return sys.modules[name]
+
+
 def version() -> str:
     """The installed distribution's version; pyproject.toml is its only source.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sys
+from .. import import_module
 from ..records import record
 
 from . import model
@@ -142,20 +142,14 @@ def family(module: str) -> str:
 
 
 def _import_all(schema: bool, families: frozenset[str] | None = None) -> None:
-    pkg = _import(_PACKAGE)
+    pkg = import_module(_PACKAGE)
     for name in _module_names(pkg.__path__):
         if name == SCHEMA_MODULE or (families is not None and family(name) not in families):
             continue
-        _import(f"{_PACKAGE}.{name}")
+        import_module(f"{_PACKAGE}.{name}")
     if schema and schema_available():
-        _import(f"{_PACKAGE}.{SCHEMA_MODULE}")
+        import_module(f"{_PACKAGE}.{SCHEMA_MODULE}")
 
-
-def _import(name: str) -> Any:
-    # importlib.import_module without importlib (and the warnings module it imports):
-    # the self-check runs on every start-up.
-    __import__(name)
-    return sys.modules[name]
 
 
 def _module_names(paths: Iterable[str]) -> list[str]:
@@ -184,7 +178,7 @@ def schema_available() -> bool:
     if importlib.util.find_spec(f"{_PACKAGE}.{SCHEMA_MODULE}") is None:
         return False
     try:
-        _import("fn.analyze.schema")
+        import_module("fn.analyze.schema")
     except ImportError:
         return False
     return True

@@ -4,7 +4,7 @@ object goes through before it is generated."""
 from __future__ import annotations
 
 import posixpath
-import sys
+from .. import import_module
 from ..records import field, mutable_record, record
 
 from ..items import Item
@@ -92,9 +92,7 @@ class Policy:
     quiet: bool = False
 
     def load(self) -> Any:
-        name = f"{__package__}.{self.module}"
-        __import__(name)
-        return sys.modules[name]
+        return import_module(f"{__package__}.{self.module}")
 
     def generate(self, model: MeshModel, settings: Settings) -> Output:
         if not self.wanted(model, settings):

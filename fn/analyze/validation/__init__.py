@@ -10,7 +10,7 @@ pkg/config/validation/agent at 86c9f01fd735fb01d8192f5bcaf0d424afb7f14c.
 
 from __future__ import annotations
 
-import sys
+from ... import import_module
 
 # typing is left unimported at run time, for start-up (docs/performance.md, issue 15).
 TYPE_CHECKING = False
@@ -56,7 +56,7 @@ def validate(obj: dict[str, Any], default_namespace: str = "") -> Validation:
     err = _metadata(kind, name, namespace, meta, spec)
     if err:
         return Validation(errors=[err])
-    result: Validation = _module(module).validate(name, namespace, spec, meta)
+    result: Validation = import_module(f"{__name__}.{module}").validate(name, namespace, spec, meta)
     return result
 
 
@@ -90,10 +90,3 @@ def _metadata(kind: str, name: str, namespace: str, meta: dict[str, Any], spec: 
 
 __all__ = ["KINDS", "supports", "validate"]
 
-
-def _module(name: str) -> Any:
-    # importlib.import_module without importlib (and the warnings module it imports):
-    # the generator's self-check validates on every start-up.
-    full = f"{__name__}.{name}"
-    __import__(full)
-    return sys.modules[full]
